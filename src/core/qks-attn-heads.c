@@ -1,0 +1,65 @@
+/* qks-attn-heads.c: a layer's effective per-head matrices, whatever the variant
+ *
+ * Copyright 2026 The QK Scope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include "qks-attn-heads.h"
+
+/**
+ * qks_attn_heads_new:
+ *
+ * Returns: (transfer full): zeroed per-head matrices of the given sizes;
+ *   the RoPE path is left empty.
+ */
+QksAttnHeads *
+qks_attn_heads_new (guint n_heads,
+                    guint d_model,
+                    guint d_qk,
+                    guint d_v)
+{
+  QksAttnHeads *heads = g_new0 (QksAttnHeads, 1);
+
+  heads->n_heads = n_heads;
+  heads->d_model = d_model;
+  heads->d_qk = d_qk;
+  heads->d_v = d_v;
+  heads->w_q = g_new0 (QksMatrix *, n_heads);
+  heads->w_k = g_new0 (QksMatrix *, n_heads);
+  heads->w_v = g_new0 (QksMatrix *, n_heads);
+  heads->w_o = g_new0 (QksMatrix *, n_heads);
+  for (guint h = 0; h < n_heads; h++)
+    {
+      heads->w_q[h] = qks_matrix_new (d_qk, d_model);
+      heads->w_k[h] = qks_matrix_new (d_qk, d_model);
+      heads->w_v[h] = qks_matrix_new (d_v, d_model);
+      heads->w_o[h] = qks_matrix_new (d_model, d_v);
+    }
+  return heads;
+}
+
+static void
+free_matrices (QksMatrix **matrices,
+               guint       n)
+{
+  if (matrices == NULL)
+    return;
+  for (guint i = 0; i < n; i++)
+    qks_matrix_free (matrices[i]);
+  g_free (matrices);
+}
+
+void
+qks_attn_heads_free (QksAttnHeads *heads)
+{
+  if (heads == NULL)
+    return;
+  free_matrices (heads->w_q, heads->n_heads);
+  free_matrices (heads->w_k, heads->n_heads);
+  free_matrices (heads->w_v, heads->n_heads);
+  free_matrices (heads->w_o, heads->n_heads);
+  free_matrices (heads->w_q_rope, heads->n_heads);
+  qks_matrix_free (heads->w_k_rope);
+  g_free (heads);
+}

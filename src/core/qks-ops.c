@@ -1,0 +1,475 @@
+/* qks-ops.c: the layers a transformer is built from, each a forward/backward pair
+ *
+ * Copyright 2026 The QK Scope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "qks-ops.h"
+
+/* Matrix products --------------------------------------------------------- */
+
+/**
+ * qks_linear_forward:
+ *
+ * out (n_rows × n_out) = in (n_rows × n_in) · weightᵀ, or += with @accumulate.
+ */
+void
+qks_linear_forward (qks_real       *out,
+                    gsize           ld_out,
+                    const qks_real *in,
+                    gsize           ld_in,
+                    const qks_real *weight,
+                    gsize           n_rows,
+                    gsize           n_in,
+                    gsize           n_out,
+                    gboolean        accumulate)
+{
+  if (n_rows == 0 || n_out == 0)
+    return;
+  if (n_in == 0)
+    {
+      if (!accumulate)
+        for (gsize r = 0; r < n_rows; r++)
+          memset (out + r * ld_out, 0, n_out * sizeof (qks_real));
+      return;
+    }
+
+  qks_gemm (CblasRowMajor, CblasNoTrans, CblasTrans,
+            (int) n_rows, (int) n_out, (int) n_in,
+            1, in, (int) ld_in, weight, (int) n_in,
+            accumulate ? 1 : 0, out, (int) ld_out);
+}
+
+/**
+ * qks_linear_backward:
+ * @d_in: (nullable): += d_out · weight
+ * @d_weight: += d_outᵀ · in
+ */
+void
+qks_linear_backward (qks_real       *d_in,
+                     gsize           ld_d_in,
+                     qks_real       *d_weight,
+                     const qks_real *d_out,
+                     gsize           ld_d_out,
+                     const qks_real *in,
+                     gsize           ld_in,
+                     const qks_real *weight,
+                     gsize           n_rows,
+                     gsize           n_in,
+                     gsize           n_out)
+{
+  if (n_rows == 0 || n_out == 0 || n_in == 0)
+    return;
+
+  qks_gemm (CblasRowMajor, CblasTrans, CblasNoTrans,
+            (int) n_out, (int) n_in, (int) n_rows,
+            1, d_out, (int) ld_d_out, in, (int) ld_in,
+            1, d_weight, (int) n_in);
+
+  if (d_in != NULL)
+    qks_gemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
+              (int) n_rows, (int) n_in, (int) n_out,
+              1, d_out, (int) ld_d_out, weight, (int) n_in,
+              1, d_in, (int) ld_d_in);
+}
+
+/* Normalisation and nonlinearity ------------------------------------------ */
+
+/**
+ * qks_rmsnorm_forward:
+ * @rstd: (out): 1/sqrt(mean(x²) + ε) per row, kept for the backward pass
+ *
+ * out = gain ⊙ x / sqrt(mean(x²) + ε), SCIENCE.md a.0.
+ */
+void
+qks_rmsnorm_forward (qks_real       *out,
+                     qks_real       *rstd,
+                     const qks_real *in,
+                     const qks_real *gain,
+                     gsize           n_rows,
+                     gsize           dim)
+{
+  for (gsize r = 0; r < n_rows; r++)
+    {
+      const qks_real *x = in + r * dim;
+      qks_real *y = out + r * dim;
+      double sum_sq = 0.0;
+      qks_real s;
+
+      for (gsize i = 0; i < dim; i++)
+        sum_sq += (double) x[i] * x[i];
+      s = (qks_real) (1.0 / sqrt (sum_sq / (double) dim + QKS_RMSNORM_EPS));
+      rstd[r] = s;
+      for (gsize i = 0; i < dim; i++)
+        y[i] = gain[i] * x[i] * s;
+    }
+}
+
+void
+qks_rmsnorm_backward (qks_real       *d_in,
+                      qks_real       *d_gain,
+                      const qks_real *d_out,
+                      const qks_real *in,
+                      const qks_real *gain,
+                      const qks_real *rstd,
+                      gsize           n_rows,
+                      gsize           dim)
+{
+  for (gsize r = 0; r < n_rows; r++)
+    {
+      const qks_real *x = in + r * dim;
+      const qks_real *dy = d_out + r * dim;
+      qks_real *dx = d_in + r * dim;
+      qks_real s = rstd[r];
+      double dot = 0.0;
+      qks_real correction;
+
+      /* y_i = g_i x_i s(x), ∂s/∂x_j = −s³ x_j / dim */
+      for (gsize i = 0; i < dim; i++)
+        {
+          dot += (double) gain[i] * dy[i] * x[i];
+          d_gain[i] += dy[i] * x[i] * s;
+        }
+      correction = (qks_real) (dot * s * s * s / (double) dim);
+      for (gsize i = 0; i < dim; i++)
+        dx[i] += gain[i] * dy[i] * s - x[i] * correction;
+    }
+}
+
+#define GELU_SCALE 0.7978845608028654   /* sqrt(2/π) */
+#define GELU_CUBIC 0.044715
+
+/* GELU, tanh approximation (SCIENCE.md a.0: GELU_tanh). */
+void
+qks_gelu_forward (qks_real       *out,
+                  const qks_real *in,
+                  gsize           n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      qks_real x = in[i];
+      qks_real u = (qks_real) GELU_SCALE * (x + (qks_real) GELU_CUBIC * x * x * x);
+
+      out[i] = (qks_real) 0.5 * x * (1 + qks_tanh (u));
+    }
+}
+
+void
+qks_gelu_backward (qks_real       *d_in,
+                   const qks_real *d_out,
+                   const qks_real *in,
+                   gsize           n)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      qks_real x = in[i];
+      qks_real u = (qks_real) GELU_SCALE * (x + (qks_real) GELU_CUBIC * x * x * x);
+      qks_real t = qks_tanh (u);
+      qks_real du = (qks_real) GELU_SCALE * (1 + 3 * (qks_real) GELU_CUBIC * x * x);
+      qks_real grad = (qks_real) 0.5 * (1 + t) + (qks_real) 0.5 * x * (1 - t * t) * du;
+
+      d_in[i] += grad * d_out[i];
+    }
+}
+
+/* Rotary position embedding ----------------------------------------------- */
+
+void
+qks_rope_init (QksRope *rope,
+               guint    dim,
+               guint    max_len,
+               double   base)
+{
+  guint half = dim / 2;
+
+  g_return_if_fail (dim % 2 == 0);
+
+  rope->dim = dim;
+  rope->max_len = max_len;
+  rope->cos = g_new (qks_real, MAX ((gsize) max_len * half, 1));
+  rope->sin = g_new (qks_real, MAX ((gsize) max_len * half, 1));
+
+  /* In double, then rounded: the angle t·θ reaches thousands of radians. */
+  for (guint t = 0; t < max_len; t++)
+    for (guint i = 0; i < half; i++)
+      {
+        double theta = pow (base, -2.0 * i / (double) dim);
+
+        rope->cos[(gsize) t * half + i] = (qks_real) cos (t * theta);
+        rope->sin[(gsize) t * half + i] = (qks_real) sin (t * theta);
+      }
+}
+
+void
+qks_rope_clear (QksRope *rope)
+{
+  g_clear_pointer (&rope->cos, g_free);
+  g_clear_pointer (&rope->sin, g_free);
+}
+
+/**
+ * qks_rope_rotate:
+ * @x: rows of @ld elements; row r is at position r mod @seq_len
+ * @n_vectors: vectors of rope->dim elements in each row, @vector_stride apart
+ * @inverse: rotate by −tθ instead (the transpose: the backward pass)
+ *
+ * Rotates each pair (y_i, y_{i+m/2}) by the angle tθ_i, in place: the
+ * half-split pairing of Hugging Face LLaMA (SCIENCE.md a.0).
+ */
+void
+qks_rope_rotate (const QksRope *rope,
+                 qks_real      *x,
+                 gsize          ld,
+                 gsize          n_rows,
+                 guint          seq_len,
+                 guint          n_vectors,
+                 gsize          vector_stride,
+                 gboolean       inverse)
+{
+  guint half = rope->dim / 2;
+
+  g_return_if_fail (seq_len <= rope->max_len);
+
+  for (gsize r = 0; r < n_rows; r++)
+    {
+      gsize t = r % seq_len;
+      const qks_real *c = rope->cos + t * half;
+      const qks_real *s = rope->sin + t * half;
+
+      for (guint h = 0; h < n_vectors; h++)
+        {
+          qks_real *y = x + r * ld + h * vector_stride;
+
+          for (guint i = 0; i < half; i++)
+            {
+              qks_real a = y[i], b = y[i + half];
+              qks_real sn = inverse ? -s[i] : s[i];
+
+              y[i] = a * c[i] - b * sn;
+              y[i + half] = a * sn + b * c[i];
+            }
+        }
+    }
+}
+
+/* Causal attention --------------------------------------------------------- */
+
+/**
+ * qks_attention_forward:
+ * @out: (batch·seq_len) × (n_heads·d_v), overwritten
+ * @probs: (out): batch × n_heads × seq_len × seq_len attention weights, zero
+ *   above the diagonal, kept for the backward pass
+ * @q: (batch·seq_len) × (n_heads·d_qk): head h at column h·d_qk
+ * @k: same layout as @q
+ * @v: (batch·seq_len) × (n_heads·d_v)
+ * @scale: multiplies qᵀk before the softmax (1/sqrt(d_qk))
+ *
+ * Exact causal softmax attention, one (batch, head) block at a time.
+ */
+void
+qks_attention_forward (qks_real       *out,
+                       qks_real       *probs,
+                       const qks_real *q,
+                       const qks_real *k,
+                       const qks_real *v,
+                       guint           batch,
+                       guint           seq_len,
+                       guint           n_heads,
+                       guint           d_qk,
+                       guint           d_v,
+                       double          scale)
+{
+  gsize T = seq_len;
+  gsize ld_qk = (gsize) n_heads * d_qk, ld_v = (gsize) n_heads * d_v;
+
+  for (guint b = 0; b < batch; b++)
+    for (guint h = 0; h < n_heads; h++)
+      {
+        const qks_real *q_bh = q + b * T * ld_qk + h * d_qk;
+        const qks_real *k_bh = k + b * T * ld_qk + h * d_qk;
+        const qks_real *v_bh = v + b * T * ld_v + h * d_v;
+        qks_real *out_bh = out + b * T * ld_v + h * d_v;
+        qks_real *p = probs + ((gsize) b * n_heads + h) * T * T;
+
+        /* S = scale · Q Kᵀ */
+        qks_gemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) T, (int) d_qk,
+                  (qks_real) scale, q_bh, (int) ld_qk, k_bh, (int) ld_qk, 0, p, (int) T);
+
+        for (gsize i = 0; i < T; i++)
+          {
+            qks_real *row = p + i * T;
+            qks_real max = row[0], sum = 0;
+
+            for (gsize j = 1; j <= i; j++)
+              max = MAX (max, row[j]);
+            for (gsize j = 0; j <= i; j++)
+              {
+                row[j] = qks_exp (row[j] - max);
+                sum += row[j];
+              }
+            for (gsize j = 0; j <= i; j++)
+              row[j] /= sum;
+            for (gsize j = i + 1; j < T; j++)
+              row[j] = 0;
+          }
+
+        /* O = P V */
+        qks_gemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) T, (int) d_v, (int) T,
+                  1, p, (int) T, v_bh, (int) ld_v, 0, out_bh, (int) ld_v);
+      }
+}
+
+/**
+ * qks_attention_backward:
+ * @grad_q: (out): overwritten, layout of @q
+ * @grad_k: (out): overwritten, layout of @k
+ * @grad_v: (out): overwritten, layout of @v
+ * @scratch: seq_len × seq_len elements
+ */
+void
+qks_attention_backward (qks_real       *grad_q,
+                        qks_real       *grad_k,
+                        qks_real       *grad_v,
+                        qks_real       *scratch,
+                        const qks_real *d_out,
+                        const qks_real *probs,
+                        const qks_real *q,
+                        const qks_real *k,
+                        const qks_real *v,
+                        guint           batch,
+                        guint           seq_len,
+                        guint           n_heads,
+                        guint           d_qk,
+                        guint           d_v,
+                        double          scale)
+{
+  gsize T = seq_len;
+  gsize ld_qk = (gsize) n_heads * d_qk, ld_v = (gsize) n_heads * d_v;
+
+  for (guint b = 0; b < batch; b++)
+    for (guint h = 0; h < n_heads; h++)
+      {
+        gsize qk_at = b * T * ld_qk + h * d_qk, v_at = b * T * ld_v + h * d_v;
+        const qks_real *p = probs + ((gsize) b * n_heads + h) * T * T;
+        qks_real *d_s = scratch;
+
+        /* dP = dO Vᵀ; dV = Pᵀ dO */
+        qks_gemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) T, (int) d_v,
+                  1, d_out + v_at, (int) ld_v, v + v_at, (int) ld_v, 0, d_s, (int) T);
+        qks_gemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) T, (int) d_v, (int) T,
+                  1, p, (int) T, d_out + v_at, (int) ld_v, 0, grad_v + v_at, (int) ld_v);
+
+        /* Softmax: dS_ij = P_ij (dP_ij − Σ_k P_ik dP_ik), zero above the diagonal. */
+        for (gsize i = 0; i < T; i++)
+          {
+            const qks_real *p_row = p + i * T;
+            qks_real *row = d_s + i * T;
+            qks_real dot = 0;
+
+            for (gsize j = 0; j <= i; j++)
+              dot += p_row[j] * row[j];
+            for (gsize j = 0; j <= i; j++)
+              row[j] = p_row[j] * (row[j] - dot);
+            for (gsize j = i + 1; j < T; j++)
+              row[j] = 0;
+          }
+
+        /* dQ = scale · dS K; dK = scale · dSᵀ Q */
+        qks_gemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) T, (int) d_qk, (int) T,
+                  (qks_real) scale, d_s, (int) T, k + qk_at, (int) ld_qk, 0, grad_q + qk_at, (int) ld_qk);
+        qks_gemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) T, (int) d_qk, (int) T,
+                  (qks_real) scale, d_s, (int) T, q + qk_at, (int) ld_qk, 0, grad_k + qk_at, (int) ld_qk);
+      }
+}
+
+/* Embedding and loss ------------------------------------------------------- */
+
+void
+qks_embedding_forward (qks_real       *out,
+                       const int      *tokens,
+                       const qks_real *table,
+                       gsize           n,
+                       gsize           dim)
+{
+  for (gsize i = 0; i < n; i++)
+    memcpy (out + i * dim, table + (gsize) tokens[i] * dim, dim * sizeof (qks_real));
+}
+
+void
+qks_embedding_backward (qks_real       *d_table,
+                        const int      *tokens,
+                        const qks_real *d_out,
+                        gsize           n,
+                        gsize           dim)
+{
+  for (gsize i = 0; i < n; i++)
+    {
+      qks_real *row = d_table + (gsize) tokens[i] * dim;
+
+      for (gsize j = 0; j < dim; j++)
+        row[j] += d_out[i * dim + j];
+    }
+}
+
+/**
+ * qks_cross_entropy_forward:
+ * @probs: n × vocab logits on entry, softmax probabilities on return
+ *
+ * Returns: the mean over the n rows of −log p(target).
+ */
+double
+qks_cross_entropy_forward (qks_real  *probs,
+                           const int *targets,
+                           gsize      n,
+                           gsize      vocab)
+{
+  double total = 0.0;
+
+  for (gsize i = 0; i < n; i++)
+    {
+      qks_real *row = probs + i * vocab;
+      qks_real max = row[0];
+      double sum = 0.0, target_logit;
+
+      for (gsize j = 1; j < vocab; j++)
+        max = MAX (max, row[j]);
+      /* −log p = log Σ exp(z − max) − (z_target − max), from the logits
+       * rather than from the rounded probability. */
+      target_logit = (double) row[targets[i]] - max;
+      for (gsize j = 0; j < vocab; j++)
+        {
+          row[j] = qks_exp (row[j] - max);
+          sum += row[j];
+        }
+      for (gsize j = 0; j < vocab; j++)
+        row[j] = (qks_real) (row[j] / sum);
+
+      total += log (sum) - target_logit;
+    }
+
+  return total / (double) n;
+}
+
+/**
+ * qks_cross_entropy_backward:
+ * @d_logits: (out): (p − onehot)/n, overwritten; may be @probs itself
+ */
+void
+qks_cross_entropy_backward (qks_real       *d_logits,
+                            const qks_real *probs,
+                            const int      *targets,
+                            gsize           n,
+                            gsize           vocab)
+{
+  qks_real inv_n = (qks_real) (1.0 / (double) n);
+
+  for (gsize i = 0; i < n; i++)
+    {
+      for (gsize j = 0; j < vocab; j++)
+        d_logits[i * vocab + j] = probs[i * vocab + j] * inv_n;
+      d_logits[i * vocab + (gsize) targets[i]] -= inv_n;
+    }
+}
