@@ -154,7 +154,7 @@ qks_model_config_init_sizes (QksModelConfig  *config,
   } G_STMT_END
 
 /* Keeps every buffer size well inside int (BLAS) and gsize arithmetic. */
-#define MAX_DIM 65536
+#define MAX_DIM (1u << 20)
 
 /**
  * qks_model_config_validate:
