@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "qks-fastmath.h"
 #include "qks-ops.h"
 
 /* Matrix products --------------------------------------------------------- */
@@ -143,7 +144,7 @@ qks_rmsnorm_backward (qks_real       *d_in,
 #define GELU_CUBIC 0.044715
 
 /* GELU, tanh approximation (SCIENCE.md a.0: GELU_tanh). */
-void
+QKS_VECTOR_CLONES void
 qks_gelu_forward (qks_real       *out,
                   const qks_real *in,
                   gsize           n)
@@ -153,11 +154,11 @@ qks_gelu_forward (qks_real       *out,
       qks_real x = in[i];
       qks_real u = (qks_real) GELU_SCALE * (x + (qks_real) GELU_CUBIC * x * x * x);
 
-      out[i] = (qks_real) 0.5 * x * (1 + qks_tanh (u));
+      out[i] = (qks_real) 0.5 * x * (1 + qks_fast_tanh (u));
     }
 }
 
-void
+QKS_VECTOR_CLONES void
 qks_gelu_backward (qks_real       *d_in,
                    const qks_real *d_out,
                    const qks_real *in,
@@ -167,7 +168,7 @@ qks_gelu_backward (qks_real       *d_in,
     {
       qks_real x = in[i];
       qks_real u = (qks_real) GELU_SCALE * (x + (qks_real) GELU_CUBIC * x * x * x);
-      qks_real t = qks_tanh (u);
+      qks_real t = qks_fast_tanh (u);
       qks_real du = (qks_real) GELU_SCALE * (1 + 3 * (qks_real) GELU_CUBIC * x * x);
       qks_real grad = (qks_real) 0.5 * (1 + t) + (qks_real) 0.5 * x * (1 - t * t) * du;
 
