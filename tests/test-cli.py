@@ -4,8 +4,13 @@
 # Copyright 2026 The QK Scope developers
 # SPDX-License-Identifier: GPL-3.0-or-later
 import json
+import math
+import os
+import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import unittest
 
 CLI = None
@@ -89,6 +94,98 @@ class CliTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertIn(VERSION, result.stdout)
         self.assertIn("OpenBLAS", result.stdout)
+
+
+TINY = ["--d-model", "32", "--layers", "1", "--heads", "2", "--seq-len", "32", "--corpus-mb", "0.1"]
+
+
+class TrainTest(unittest.TestCase):
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="qks-cli-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def assert_usage_error(self, args, *fragments):
+        result = run("train", *args)
+        self.assertEqual(result.returncode, 2, result.stderr)
+        for fragment in fragments:
+            self.assertIn(fragment, result.stderr)
+        return result
+
+    def test_impossible_configurations_exit_2(self):
+        self.assert_usage_error(["--heads", "3"], "not divisible by the number of heads H = 3")
+        self.assert_usage_error(["--variant", "gqa", "--groups", "3"], "G = 3", "H = 4")
+        self.assert_usage_error(["--variant", "lrkv", "--rank", "64"], "r = 64", "d_h = 32")
+        self.assert_usage_error(["--variant", "mla-decoupled", "--rope-dim", "5"], "d_h^R = 5")
+        self.assert_usage_error(["--variant", "sparse"], "Unknown attention variant", "sparse")
+        self.assert_usage_error(["--dataset", "poems"], "Unknown dataset", "poems")
+        self.assert_usage_error(["--dataset", "grammar", "--text", "x"], "either --dataset or --text")
+        self.assert_usage_error(["--steps", "0"], "positive")
+        self.assert_usage_error(["--preset", "huge"], "Unknown preset", "huge")
+        self.assert_usage_error(["--lr", "-1"], "learning rate")
+        self.assert_usage_error(["--bogus"], "--bogus")
+
+    def test_missing_text_file_exits_1(self):
+        missing = os.path.join(self.dir, "nowhere.txt")
+        result = run("train", "--text", missing, "--steps", "1")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertIn("nowhere.txt", result.stderr)
+
+    def test_train_then_eval(self):
+        out = os.path.join(self.dir, "run")
+        result = run("train", *TINY, "--steps", "60", "--lr", "3e-3", "--warmup", "5",
+                     "--eval-every", "20", "--out", out)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        losses = [float(m) for m in re.findall(r"^step \d+/60 loss ([0-9.]+)", result.stdout, re.M)]
+        self.assertGreaterEqual(len(losses), 3)
+        self.assertLess(losses[-1], losses[0] - 1.0)
+        self.assertIn("Validation loss", result.stdout)
+        for name in ("model.safetensors", "optimizer.safetensors", "config.json"):
+            self.assertTrue(os.path.exists(os.path.join(out, name)), name)
+        with open(os.path.join(out, "config.json")) as f:
+            config = json.load(f)
+        self.assertEqual(config["attention"], "mha")
+        self.assertEqual(config["d_model"], 32)
+
+        text = os.path.join(self.dir, "text.txt")
+        with open(text, "w") as f:
+            f.write("The cat sits on the mat. " * 40)
+        result = run("eval", out, "--text", text, "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        measured = json.loads(result.stdout)
+        self.assertEqual(measured["bytes"], os.path.getsize(text) - 1)
+        self.assertEqual(measured["step"], 60)
+        self.assertLess(measured["nats_per_byte"], math.log(256))
+        self.assertAlmostEqual(measured["perplexity"], math.exp(measured["nats_per_byte"]), places=4)
+        self.assertAlmostEqual(measured["bits_per_byte"], measured["nats_per_byte"] / math.log(2), places=5)
+
+        # Resuming continues from step 60.
+        result = run("train", "--resume", out, "--steps", "70")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("from step 60", result.stderr)
+        self.assertIn("step 70/70", result.stdout)
+
+        # A truncated checkpoint is refused with its name and exit status 1.
+        model = os.path.join(out, "model.safetensors")
+        with open(model, "r+b") as f:
+            f.truncate(os.path.getsize(model) // 2)
+        result = run("eval", out, "--text", text)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("model.safetensors", result.stderr)
+        self.assertIn("truncated", result.stderr)
+
+    def test_eval_usage_errors(self):
+        self.assertEqual(run("eval").returncode, 2)
+        result = run("eval", self.dir)
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--text", result.stderr)
+
+    def test_each_variant_trains_from_the_cli(self):
+        for variant in ("gqa", "mqa", "mla-prerope", "mla-decoupled", "lrkv"):
+            result = run("train", *TINY, "--variant", variant, "--steps", "3", "--heads", "4")
+            self.assertEqual(result.returncode, 0, variant + ": " + result.stderr)
+            self.assertIn("step 3/3", result.stdout)
 
 
 if __name__ == "__main__":

@@ -723,14 +723,19 @@ test_open_reports_file_errors (void)
   st = qks_safetensors_open (missing, &error);
   g_assert_null (st);
   g_assert_error (error, G_FILE_ERROR, G_FILE_ERROR_NOENT);
-  g_assert_true (g_str_has_prefix (error->message, "“missing.safetensors”: "));
+  {
+    /* The full path: in a folder of checkpoints the name alone is ambiguous. */
+    g_autofree char *prefix = g_strdup_printf ("“%s”: ", missing);
+
+    g_assert_true (g_str_has_prefix (error->message, prefix));
+  }
   g_clear_error (&error);
 
   g_assert_true (g_file_set_contents (empty, "", 0, NULL));
   st = qks_safetensors_open (empty, &error);
   g_assert_null (st);
   g_assert_error (error, QKS_SAFETENSORS_ERROR, QKS_SAFETENSORS_ERROR_TRUNCATED);
-  g_assert_nonnull (strstr (error->message, "“empty.safetensors”: the file holds 0 bytes"));
+  g_assert_nonnull (strstr (error->message, "empty.safetensors”: the file holds 0 bytes"));
 
   g_unlink (empty);
   g_rmdir (dir);
@@ -771,7 +776,7 @@ test_every_truncation_fails (void)
       g_assert_error (error, QKS_SAFETENSORS_ERROR, QKS_SAFETENSORS_ERROR_TRUNCATED);
       g_assert_null (from_file);
       g_assert_error (file_error, QKS_SAFETENSORS_ERROR, QKS_SAFETENSORS_ERROR_TRUNCATED);
-      g_assert_true (g_str_has_prefix (file_error->message, "“cut.safetensors”: "));
+      g_assert_true (g_str_has_prefix (file_error->message, "“") && strstr (file_error->message, "cut.safetensors”: ") != NULL);
       if (length < 8)
         g_assert_nonnull (strstr (error->message, "fewer than the 8 of the header length"));
       else

@@ -12,6 +12,7 @@
 
 #include "qks-blas.h"
 #include "qks-cli.h"
+#include "qks-json.h"
 
 static JsonNode *
 build_info (void)
@@ -73,7 +74,7 @@ qks_cli_info_run (int    argc,
   info = build_info ();
   if (as_json)
     {
-      g_autofree char *text = json_to_string (info, TRUE);
+      g_autofree char *text = qks_json_to_string (info, TRUE);
 
       g_print ("%s\n", text);
       return QKS_CLI_EXIT_OK;

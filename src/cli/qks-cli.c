@@ -9,8 +9,10 @@
 
 #include "qks-cli.h"
 
-/* Later issues add train, eval, analyze, plot and bench here. */
+/* Later issues add analyze and plot here. */
 static const QksCliCommand commands[] = {
+  { "train", N_("Train a small transformer and save checkpoints"), qks_cli_train_run },
+  { "eval", N_("Measure a checkpoint’s loss on a text file"), qks_cli_eval_run },
   { "info", N_("Show the version and the numerical libraries in use"), qks_cli_info_run },
 };
 

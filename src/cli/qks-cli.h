@@ -38,5 +38,9 @@ int                  qks_cli_failure       (const char     *command_name,
 
 int                  qks_cli_info_run      (int             argc,
                                             char          **argv);
+int                  qks_cli_train_run     (int             argc,
+                                            char          **argv);
+int                  qks_cli_eval_run      (int             argc,
+                                            char          **argv);
 
 G_END_DECLS

@@ -24,5 +24,7 @@ JsonNode *qks_json_parse_strict  (const char  *text,
                                   gsize        length,
                                   guint        max_depth,
                                   GError     **error);
+char     *qks_json_to_string     (JsonNode    *node,
+                                  gboolean     pretty);
 
 G_END_DECLS

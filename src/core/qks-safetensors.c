@@ -512,7 +512,7 @@ qks_safetensors_open (const char  *path,
   g_return_val_if_fail (path != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  display_name = g_filename_display_basename (path);
+  display_name = g_filename_display_name (path);
   mapped = g_mapped_file_new (path, FALSE, &local_error);
   if (mapped == NULL)
     {

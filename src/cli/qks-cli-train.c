@@ -1,0 +1,317 @@
+/* qks-cli-train.c: `qkscope-cli train`, a training run from the command line
+ *
+ * Copyright 2026 The QK Scope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <unistd.h>
+
+#include <glib-unix.h>
+#include <glib/gi18n.h>
+
+#include "qks-cli.h"
+#include "qks-trainer.h"
+
+typedef struct
+{
+  gboolean    on_terminal;
+  guint       print_every;
+  double      last_val_loss;
+  guint       last_val_step;
+  GMainLoop  *loop;
+  QksTrainer *trainer;
+  gboolean    interrupted;
+} TrainOutput;
+
+static char *
+format_duration (double seconds)
+{
+  guint s = (guint) MAX (seconds, 0.0);
+
+  if (s >= 3600)
+    return g_strdup_printf ("%u:%02u:%02u", s / 3600, s / 60 % 60, s % 60);
+  return g_strdup_printf ("%u:%02u", s / 60, s % 60);
+}
+
+/* Called on the training thread; stdio locks each call. */
+static void
+on_progress (const QksTrainProgress *p,
+             gpointer                user_data)
+{
+  TrainOutput *out = user_data;
+  g_autofree char *eta = format_duration (p->eta_seconds);
+  g_autofree char *val = NULL;
+
+  if (isfinite (p->val_loss))
+    {
+      out->last_val_loss = p->val_loss;
+      out->last_val_step = p->step;
+    }
+  val = isfinite (out->last_val_loss) ? g_strdup_printf ("  val %.4f", out->last_val_loss) : g_strdup ("");
+
+  if (out->on_terminal)
+    {
+      const guint width = 24;
+      guint filled = (guint) ((double) p->step / p->total_steps * width);
+      char bar[32];
+
+      for (guint i = 0; i < width; i++)
+        bar[i] = i < filled ? '#' : '.';
+      bar[width] = '\0';
+      fprintf (stderr, "\r\033[K[%s] %u/%u  loss %.4f%s  %.0f tok/s  ETA %s",
+               bar, p->step, p->total_steps, p->loss, val, p->tokens_per_second, eta);
+      if (p->step == p->total_steps)
+        fputc ('\n', stderr);
+      fflush (stderr);
+    }
+  else if (p->step % out->print_every == 0 || p->step == p->total_steps || isfinite (p->val_loss))
+    {
+      printf ("step %u/%u loss %.4f%s lr %.2e tok/s %.0f eta %s\n",
+              p->step, p->total_steps, p->loss,
+              isfinite (p->val_loss) ? val : "", p->learning_rate, p->tokens_per_second, eta);
+      fflush (stdout);
+    }
+}
+
+static gboolean
+on_interrupt (gpointer user_data)
+{
+  TrainOutput *out = user_data;
+
+  if (out->on_terminal)
+    fputc ('\n', stderr);
+  g_printerr (_("Stopping after this step…\n"));
+  out->interrupted = TRUE;
+  qks_trainer_stop (out->trainer);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+check_finished (gpointer user_data)
+{
+  TrainOutput *out = user_data;
+  QksTrainerState state = qks_trainer_get_state (out->trainer);
+
+  if (state == QKS_TRAINER_FINISHED || state == QKS_TRAINER_STOPPED || state == QKS_TRAINER_FAILED)
+    g_main_loop_quit (out->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+int
+qks_cli_train_run (int    argc,
+                   char **argv)
+{
+  g_auto(QksTrainConfig) config = { 0 };
+  g_autoptr(GOptionContext) context = NULL;
+  g_autoptr(QksTrainer) trainer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autofree char *preset = NULL;
+  g_autofree char *variant = NULL;
+  g_autofree char *dataset = NULL;
+  g_autofree char *text = NULL;
+  g_autofree char *out_dir = NULL;
+  g_autofree char *resume = NULL;
+  g_autofree char *mla_mode = NULL;
+  g_autofree char *lrkv_init = NULL;
+  g_autofree char *description = NULL;
+  int d_model = -1, layers = -1, heads = -1, seq_len = -1, groups = -1, latent_kv = -1;
+  int latent_q = -1, rope_dim = -1, rank = -1, steps = -1, batch = -1, warmup = -1;
+  int eval_every = -1, checkpoint_every = -1, threads = 0;
+  double lr = NAN, corpus_mb = NAN;
+  gint64 seed = -1;
+  TrainOutput out = { 0 };
+  guint timeout_id, signal_id;
+  int status;
+  const GOptionEntry entries[] = {
+    { "preset", 0, 0, G_OPTION_ARG_STRING, &preset, N_("Model size: tiny (d=128, L=4, H=4, T=128) or small (d=256, L=6, H=8, T=256)"), N_("NAME") },
+    { "d-model", 0, 0, G_OPTION_ARG_INT, &d_model, N_("Width d (overrides the preset)"), "D" },
+    { "layers", 0, 0, G_OPTION_ARG_INT, &layers, N_("Number of layers L"), "L" },
+    { "heads", 0, 0, G_OPTION_ARG_INT, &heads, N_("Number of heads H; d_h = d/H"), "H" },
+    { "seq-len", 0, 0, G_OPTION_ARG_INT, &seq_len, N_("Sequence length T"), "T" },
+    { "variant", 0, 0, G_OPTION_ARG_STRING, &variant, N_("Attention: mha, gqa, mqa, mla-prerope, mla-decoupled, lrkv"), N_("NAME") },
+    { "groups", 0, 0, G_OPTION_ARG_INT, &groups, N_("GQA: key/value groups G (default H/4)"), "G" },
+    { "latent-kv", 0, 0, G_OPTION_ARG_INT, &latent_kv, N_("MLA: key/value latent width d_c (default d/4)"), "D_C" },
+    { "latent-q", 0, 0, G_OPTION_ARG_INT, &latent_q, N_("MLA: query latent width d_c' (default 3d/8)"), "D_C'" },
+    { "rope-dim", 0, 0, G_OPTION_ARG_INT, &rope_dim, N_("MLA-Decoupled: RoPE dimension d_h^R (default d_h/2)"), "D_R" },
+    { "mla-mode", 0, 0, G_OPTION_ARG_STRING, &mla_mode, N_("MLA-PreRoPE: coupled or rotate-then-compress"), N_("MODE") },
+    { "rank", 0, 0, G_OPTION_ARG_INT, &rank, N_("LRKV: rank r of the per-head residuals (default d_h/4)"), "R" },
+    { "lrkv-init", 0, 0, G_OPTION_ARG_STRING, &lrkv_init, N_("LRKV: random or zero-b"), N_("INIT") },
+    { "dataset", 0, 0, G_OPTION_ARG_STRING, &dataset, N_("Built-in corpus: grammar, induction, recall, modular"), N_("NAME") },
+    { "text", 0, 0, G_OPTION_ARG_FILENAME, &text, N_("Train on the bytes of this file instead"), N_("FILE") },
+    { "corpus-mb", 0, 0, G_OPTION_ARG_DOUBLE, &corpus_mb, N_("Size of a built-in corpus in MB (default 4)"), "MB" },
+    { "steps", 0, 0, G_OPTION_ARG_INT, &steps, N_("Training steps (default 1000)"), "N" },
+    { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Sequences per batch (default 8)"), "B" },
+    { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Peak learning rate (default 3e-4)"), "LR" },
+    { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, N_("Warm-up steps (default 100)"), "N" },
+    { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), "SEED" },
+    { "eval-every", 0, 0, G_OPTION_ARG_INT, &eval_every, N_("Validation loss every N steps (default 100; 0: never)"), "N" },
+    { "checkpoint-every", 0, 0, G_OPTION_ARG_INT, &checkpoint_every, N_("Checkpoint every N steps (default: at the end)"), "N" },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, N_("Write checkpoints to this folder"), N_("DIR") },
+    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, N_("Resume the run saved in this checkpoint folder"), N_("DIR") },
+    { "threads", 0, 0, G_OPTION_ARG_INT, &threads, N_("BLAS threads (default: all cores)"), "N" },
+    { NULL }
+  };
+
+  context = g_option_context_new (NULL);
+  g_option_context_set_summary (context, _("Train a small transformer on the CPU and save it "
+                                           "as safetensors. Ctrl+C stops after the current "
+                                           "step and saves a checkpoint."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
+  if ((status = qks_cli_parse_options (context, "train", &argc, &argv)) != QKS_CLI_EXIT_OK)
+    return status;
+  if (argc > 1)
+    return qks_cli_usage_error ("train", _("Unexpected argument “%s”"), argv[1]);
+
+  if (resume != NULL)
+    {
+      if (preset || variant || dataset || text || d_model > 0 || layers > 0 || heads > 0 || seq_len > 0)
+        return qks_cli_usage_error ("train", _("--resume continues a saved run; its model and data cannot be changed"));
+      trainer = qks_trainer_new_from_checkpoint (resume, steps > 0 ? (guint) steps : 0,
+                                                 out_dir ? out_dir : resume, &error);
+      if (trainer == NULL)
+        return qks_cli_failure ("train", error);
+    }
+  else
+    {
+      qks_train_config_init_defaults (&config);
+
+      if (!qks_model_config_init_preset (&config.model, preset ? preset : "tiny", &error))
+        return qks_cli_usage_error ("train", "%s", error->message);
+      if (d_model == 0 || layers == 0 || heads == 0 || seq_len == 0)
+        return qks_cli_usage_error ("train", _("Sizes must be positive"));
+      if (d_model > 0 || layers > 0 || heads > 0 || seq_len > 0)
+        {
+          QksModelConfig base = config.model;
+
+          if (!qks_model_config_init_sizes (&config.model,
+                                            d_model > 0 ? (guint) d_model : base.d_model,
+                                            layers > 0 ? (guint) layers : base.n_layers,
+                                            heads > 0 ? (guint) heads : base.n_heads,
+                                            seq_len > 0 ? (guint) seq_len : base.seq_len, &error))
+            return qks_cli_usage_error ("train", "%s", error->message);
+        }
+
+      if (variant != NULL)
+        {
+          QksAttnKind kind;
+
+          if (!qks_attn_kind_from_string (variant, &kind, &error))
+            return qks_cli_usage_error ("train", "%s", error->message);
+          qks_model_config_set_attention (&config.model, kind);
+        }
+      if (groups >= 0)
+        config.model.n_kv_groups = (guint) groups;
+      if (latent_kv >= 0)
+        config.model.d_latent_kv = (guint) latent_kv;
+      if (latent_q >= 0)
+        config.model.d_latent_q = (guint) latent_q;
+      if (rope_dim >= 0)
+        config.model.d_rope = (guint) rope_dim;
+      if (rank >= 0)
+        config.model.lrkv_rank = (guint) rank;
+      if (mla_mode != NULL)
+        {
+          if (g_strcmp0 (mla_mode, "coupled") == 0)
+            config.model.mla_rope_mode = QKS_MLA_ROPE_COUPLED;
+          else if (g_strcmp0 (mla_mode, "rotate-then-compress") == 0)
+            config.model.mla_rope_mode = QKS_MLA_ROPE_ROTATE_THEN_COMPRESS;
+          else
+            return qks_cli_usage_error ("train", _("Unknown MLA mode “%s” (known: coupled, rotate-then-compress)"), mla_mode);
+        }
+      if (lrkv_init != NULL)
+        {
+          if (g_strcmp0 (lrkv_init, "random") == 0)
+            config.model.lrkv_init = QKS_LRKV_INIT_RANDOM;
+          else if (g_strcmp0 (lrkv_init, "zero-b") == 0)
+            config.model.lrkv_init = QKS_LRKV_INIT_ZERO_B;
+          else
+            return qks_cli_usage_error ("train", _("Unknown LRKV initialisation “%s” (known: random, zero-b)"), lrkv_init);
+        }
+
+      if (dataset != NULL && text != NULL)
+        return qks_cli_usage_error ("train", _("Give either --dataset or --text, not both"));
+      if (text != NULL)
+        {
+          config.dataset = QKS_DATASET_FILE;
+          config.text_path = g_strdup (text);
+        }
+      else if (dataset != NULL &&
+               (!qks_dataset_kind_from_string (dataset, &config.dataset) ||
+                config.dataset == QKS_DATASET_FILE))
+        return qks_cli_usage_error ("train", _("Unknown dataset “%s” (known: grammar, induction, recall, modular; or --text FILE)"), dataset);
+      if (!isnan (corpus_mb))
+        {
+          if (!(corpus_mb >= 0.01 && corpus_mb <= 1024))
+            return qks_cli_usage_error ("train", _("The corpus size must be between 0.01 and 1024 MB"));
+          config.corpus_bytes = (gsize) (corpus_mb * 1024 * 1024);
+        }
+
+      if (steps == 0 || batch == 0 || warmup < -1 || eval_every < -1 || checkpoint_every < -1 ||
+          steps < -1 || batch < -1 || threads < 0)
+        return qks_cli_usage_error ("train", _("Counts must be positive"));
+      if (steps > 0)
+        config.steps = (guint) steps;
+      if (batch > 0)
+        config.batch_size = (guint) batch;
+      if (seed >= 0)
+        config.seed = (guint64) seed;
+      if (eval_every >= 0)
+        config.eval_every = (guint) eval_every;
+      if (checkpoint_every >= 0)
+        config.checkpoint_every = (guint) checkpoint_every;
+      if (!isnan (lr))
+        config.optim.learning_rate = lr;
+      if (warmup >= 0)
+        config.optim.warmup_steps = (guint) warmup;
+      config.optim.total_steps = config.steps;
+      config.output_dir = g_strdup (out_dir);
+      config.threads = threads;
+
+      /* An impossible configuration is a usage error: exit status 2. */
+      if (!qks_train_config_validate (&config, &error))
+        return qks_cli_usage_error ("train", "%s", error->message);
+      trainer = qks_trainer_new (&config, &error);
+      if (trainer == NULL)
+        return g_error_matches (error, QKS_CONFIG_ERROR, QKS_CONFIG_ERROR_INVALID)
+               ? qks_cli_usage_error ("train", "%s", error->message)
+               : qks_cli_failure ("train", error);
+    }
+
+  description = qks_model_config_describe (&qks_trainer_get_config (trainer)->model);
+  g_printerr ("%s; %s; %u steps from step %u\n", description,
+              qks_dataset_get_description (qks_trainer_get_dataset (trainer)),
+              qks_trainer_get_config (trainer)->steps, qks_trainer_get_step (trainer));
+
+  out.on_terminal = isatty (fileno (stderr));
+  out.print_every = MAX (qks_trainer_get_config (trainer)->steps / 50, 1);
+  out.last_val_loss = NAN;
+  out.trainer = trainer;
+  out.loop = loop = g_main_loop_new (NULL, FALSE);
+  qks_trainer_set_progress_func (trainer, on_progress, &out);
+
+  signal_id = g_unix_signal_add (SIGINT, on_interrupt, &out);
+  if (!qks_trainer_start (trainer, &error))
+    return qks_cli_failure ("train", error);
+  timeout_id = g_timeout_add (50, check_finished, &out);
+  g_main_loop_run (loop);
+  g_source_remove (signal_id);
+  g_source_remove (timeout_id);
+
+  if (!qks_trainer_join (trainer, &error))
+    {
+      if (out.on_terminal)
+        fputc ('\n', stderr);
+      return qks_cli_failure ("train", error);
+    }
+
+  if (isfinite (out.last_val_loss))
+    g_print (_("Validation loss %.4f nats per byte at step %u\n"), out.last_val_loss, out.last_val_step);
+  if (qks_trainer_get_config (trainer)->output_dir != NULL)
+    g_print (_("Checkpoint at step %u saved in %s\n"), qks_trainer_get_step (trainer),
+             qks_trainer_get_config (trainer)->output_dir);
+  return out.interrupted ? 130 : QKS_CLI_EXIT_OK;
+}
