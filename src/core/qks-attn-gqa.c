@@ -104,7 +104,7 @@ gqa_scratch_size (const QksModelConfig *config,
 
   /* forward: the group k, v; backward: d_q, d_k, d_v per head, the mix
    * scratch, and d_k, d_v per group. */
-  return 3 * heads + heads + (gsize) seq_len * seq_len + 2 * groups;
+  return 3 * heads + qks_attn_mix_scratch_size (config, batch, seq_len, config->d_head) + 2 * groups;
 }
 
 /* Copies each group's vectors to the heads that read them. */
@@ -184,7 +184,7 @@ gqa_backward (const QksAttnContext *ctx,
   qks_real *d_k = d_q + n * q_width;
   qks_real *d_v = d_k + n * q_width;
   qks_real *mix_scratch = d_v + n * q_width;
-  qks_real *d_k_group = mix_scratch + n * q_width + (gsize) ctx->seq_len * ctx->seq_len;
+  qks_real *d_k_group = mix_scratch + qks_attn_mix_scratch_size (config, ctx->batch, ctx->seq_len, d_h);
   qks_real *d_v_group = d_k_group + n * kv_width;
 
   qks_attn_mix_backward (ctx, d_h, d_h, s.q, s.k, s.v, s.probs, s.o, p.wo, (qks_real *) g.wo,

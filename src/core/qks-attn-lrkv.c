@@ -134,7 +134,7 @@ lrkv_scratch_size (const QksModelConfig *config,
 
   /* forward: the shared k, v; backward: d_q, d_k, d_v, the mix scratch,
    * d of the shared k, v, and d of the latents. */
-  return 2 * n * config->d_head + 3 * heads + heads + (gsize) seq_len * seq_len +
+  return 2 * n * config->d_head + 3 * heads + qks_attn_mix_scratch_size (config, batch, seq_len, config->d_head) +
          2 * n * config->d_head + 2 * n * config->n_heads * config->lrkv_rank;
 }
 
@@ -235,7 +235,7 @@ lrkv_backward (const QksAttnContext *ctx,
   qks_real *d_k = d_q + n * width;
   qks_real *d_v = d_k + n * width;
   qks_real *mix_scratch = d_v + n * width;
-  qks_real *d_k_shared = mix_scratch + n * width + (gsize) ctx->seq_len * ctx->seq_len;
+  qks_real *d_k_shared = mix_scratch + qks_attn_mix_scratch_size (config, ctx->batch, ctx->seq_len, d_h);
   qks_real *d_v_shared = d_k_shared + n * d_h;
   qks_real *d_a_k = d_v_shared + n * d_h;
   qks_real *d_a_v = d_a_k + n * H * r;

@@ -94,7 +94,7 @@ mha_scratch_size (const QksModelConfig *config,
   gsize n = (gsize) batch * seq_len * width (config);
 
   /* d_q, d_k, d_v, then what qks_attn_mix_backward() needs. */
-  return 3 * n + n + (gsize) seq_len * seq_len;
+  return 3 * n + qks_attn_mix_scratch_size (config, batch, seq_len, config->d_head);
 }
 
 static void

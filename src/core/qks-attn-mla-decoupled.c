@@ -111,7 +111,7 @@ decoupled_scratch_size (const QksModelConfig *config,
 
   /* backward: d_q, d_k (full), d_v; the mix scratch; d_q^C, d_k^C, d_q^R,
    * d_k^R, d_c^Q; the latents' scratch. The forward uses less. */
-  return 2 * qk + heads + heads + (gsize) seq_len * seq_len +
+  return 2 * qk + heads + qks_attn_mix_scratch_size (config, batch, seq_len, config->d_head) +
          2 * heads + rope_q + rope_k + n * config->d_latent_q +
          qks_mla_latent_scratch_size (config, n);
 }
@@ -211,7 +211,7 @@ decoupled_backward (const QksAttnContext *ctx,
   qks_real *d_k = d_q + qk;
   qks_real *d_v = d_k + qk;
   qks_real *mix_scratch = d_v + n * width;
-  qks_real *d_q_content = mix_scratch + n * width + (gsize) ctx->seq_len * ctx->seq_len;
+  qks_real *d_q_content = mix_scratch + qks_attn_mix_scratch_size (config, ctx->batch, ctx->seq_len, d_h);
   qks_real *d_k_content = d_q_content + n * width;
   qks_real *d_q_rope = d_k_content + n * width;
   qks_real *d_k_rope = d_q_rope + n * H * d_r;

@@ -103,7 +103,7 @@ prerope_scratch_size (const QksModelConfig *config,
   gsize heads = n * config->n_heads * config->d_head;
 
   /* d_q, d_k, d_v; the mix scratch; the latents' scratch; d of the rotated input. */
-  return 3 * heads + heads + (gsize) seq_len * seq_len +
+  return 3 * heads + qks_attn_mix_scratch_size (config, batch, seq_len, config->d_head) +
          qks_mla_latent_scratch_size (config, n) + n * config->d_model;
 }
 
@@ -150,7 +150,7 @@ prerope_backward (const QksAttnContext *ctx,
   qks_real *d_k = d_q + n * width;
   qks_real *d_v = d_k + n * width;
   qks_real *mix_scratch = d_v + n * width;
-  qks_real *latent_scratch = mix_scratch + n * width + (gsize) ctx->seq_len * ctx->seq_len;
+  qks_real *latent_scratch = mix_scratch + qks_attn_mix_scratch_size (config, ctx->batch, ctx->seq_len, config->d_head);
   qks_real *d_rotated = latent_scratch + qks_mla_latent_scratch_size (config, n);
 
   qks_attn_mix_backward (ctx, config->d_head, config->d_head, s.q, s.k, s.v, s.probs, s.o, p.wo,

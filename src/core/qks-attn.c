@@ -70,12 +70,19 @@ qks_attn_mix_forward (const QksAttnContext *ctx,
                       config->d_model, FALSE);
 }
 
+/**
+ * qks_attn_mix_scratch_size:
+ *
+ * Returns: the scratch elements of qks_attn_mix_backward(): the gradient of
+ *   the heads' outputs and the attention core's blocks.
+ */
 gsize
-qks_attn_mix_scratch_size (const QksAttnContext *ctx,
+qks_attn_mix_scratch_size (const QksModelConfig *config,
+                           guint                 batch,
+                           guint                 seq_len,
                            guint                 d_v)
 {
-  return (gsize) ctx->batch * ctx->seq_len * ctx->config->n_heads * d_v +
-         (gsize) ctx->seq_len * ctx->seq_len;
+  return (gsize) batch * seq_len * config->n_heads * d_v + qks_attention_scratch_size (seq_len);
 }
 
 /**
@@ -119,7 +126,8 @@ qks_attn_mix_backward (const QksAttnContext *ctx,
  * qks_attn_mix_flops:
  *
  * Returns: the FLOPs of the scores, the weighted sum and W^O over one
- *   sequence. The full T × T products are counted, as they are computed.
+ *   sequence. Only the T(T+1)/2 causal (query, key) pairs are counted: the
+ *   masked ones are not model work (and the engine skips most of them).
  */
 double
 qks_attn_mix_flops (guint seq_len,
@@ -128,9 +136,9 @@ qks_attn_mix_flops (guint seq_len,
                     guint d_v,
                     guint d_model)
 {
-  double T = seq_len;
+  double T = seq_len, pairs = T * (T + 1) / 2;
 
-  return 2.0 * T * T * n_heads * (d_qk + d_v) + 2.0 * T * n_heads * d_v * d_model;
+  return 2.0 * pairs * n_heads * (d_qk + d_v) + 2.0 * T * n_heads * d_v * d_model;
 }
 
 /**

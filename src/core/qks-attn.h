@@ -94,7 +94,9 @@ void   qks_attn_mix_backward   (const QksAttnContext *ctx,
                                 qks_real             *d_q,
                                 qks_real             *d_k,
                                 qks_real             *d_v_out);
-gsize  qks_attn_mix_scratch_size (const QksAttnContext *ctx,
+gsize  qks_attn_mix_scratch_size (const QksModelConfig *config,
+                                  guint                 batch,
+                                  guint                 seq_len,
                                   guint                 d_v);
 double qks_attn_mix_flops      (guint                 seq_len,
                                 guint                 n_heads,

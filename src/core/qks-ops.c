@@ -9,6 +9,7 @@
 
 #include "qks-fastmath.h"
 #include "qks-ops.h"
+#include "qks-parallel.h"
 
 /* Matrix products --------------------------------------------------------- */
 
@@ -258,6 +259,89 @@ qks_rope_rotate (const QksRope *rope,
 
 /* Causal attention --------------------------------------------------------- */
 
+/* Rows are processed in blocks of ATTN_BLOCK: block i only needs the keys
+ * up to its last row, which skips most of the masked upper triangle of
+ * Q Kᵀ, P V and their gradients. The (batch, head) pairs are independent
+ * and shared between threads by qks_parallel_for(). */
+#define ATTN_BLOCK 64
+
+typedef struct
+{
+  qks_real       *out;
+  qks_real       *probs;
+  const qks_real *q;
+  const qks_real *k;
+  const qks_real *v;
+  qks_real       *grad_q;
+  qks_real       *grad_k;
+  qks_real       *grad_v;
+  qks_real       *scratch;
+  const qks_real *d_out;
+  guint           n_heads;
+  gsize           T;
+  guint           d_qk;
+  guint           d_v;
+  qks_real        scale;
+} AttentionJob;
+
+static void
+attention_forward_pairs (gsize    begin,
+                         gsize    end,
+                         guint    thread,
+                         gpointer data)
+{
+  const AttentionJob *job = data;
+  gsize T = job->T;
+  gsize ld_qk = (gsize) job->n_heads * job->d_qk, ld_v = (gsize) job->n_heads * job->d_v;
+
+  for (gsize pair = begin; pair < end; pair++)
+    {
+      gsize b = pair / job->n_heads, h = pair % job->n_heads;
+      const qks_real *q_bh = job->q + b * T * ld_qk + h * job->d_qk;
+      const qks_real *k_bh = job->k + b * T * ld_qk + h * job->d_qk;
+      const qks_real *v_bh = job->v + b * T * ld_v + h * job->d_v;
+      qks_real *out_bh = job->out + b * T * ld_v + h * job->d_v;
+      qks_real *p = job->probs + pair * T * T;
+
+      /* S = scale · Q Kᵀ, only up to each block's last key */
+      for (gsize i0 = 0; i0 < T; i0 += ATTN_BLOCK)
+        {
+          gsize rows = MIN (ATTN_BLOCK, T - i0), cols = i0 + rows;
+
+          qks_gemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) rows, (int) cols, (int) job->d_qk,
+                    job->scale, q_bh + i0 * ld_qk, (int) ld_qk, k_bh, (int) ld_qk,
+                    0, p + i0 * T, (int) T);
+        }
+
+      for (gsize i = 0; i < T; i++)
+        {
+          qks_real *row = p + i * T;
+          qks_real max = row[0], sum = 0;
+
+          for (gsize j = 1; j <= i; j++)
+            max = MAX (max, row[j]);
+          for (gsize j = 0; j <= i; j++)
+            {
+              row[j] = qks_exp (row[j] - max);
+              sum += row[j];
+            }
+          for (gsize j = 0; j <= i; j++)
+            row[j] /= sum;
+          for (gsize j = i + 1; j < T; j++)
+            row[j] = 0;
+        }
+
+      /* O = P V */
+      for (gsize i0 = 0; i0 < T; i0 += ATTN_BLOCK)
+        {
+          gsize rows = MIN (ATTN_BLOCK, T - i0), cols = i0 + rows;
+
+          qks_gemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) rows, (int) job->d_v, (int) cols,
+                    1, p + i0 * T, (int) T, v_bh, (int) ld_v, 0, out_bh + i0 * ld_v, (int) ld_v);
+        }
+    }
+}
+
 /**
  * qks_attention_forward:
  * @out: (batch·seq_len) × (n_heads·d_v), overwritten
@@ -268,7 +352,7 @@ qks_rope_rotate (const QksRope *rope,
  * @v: (batch·seq_len) × (n_heads·d_v)
  * @scale: multiplies qᵀk before the softmax (1/sqrt(d_qk))
  *
- * Exact causal softmax attention, one (batch, head) block at a time.
+ * Exact causal softmax attention.
  */
 void
 qks_attention_forward (qks_real       *out,
@@ -283,44 +367,74 @@ qks_attention_forward (qks_real       *out,
                        guint           d_v,
                        double          scale)
 {
-  gsize T = seq_len;
-  gsize ld_qk = (gsize) n_heads * d_qk, ld_v = (gsize) n_heads * d_v;
+  AttentionJob job = {
+    .out = out, .probs = probs, .q = q, .k = k, .v = v,
+    .n_heads = n_heads, .T = seq_len, .d_qk = d_qk, .d_v = d_v, .scale = (qks_real) scale,
+  };
 
-  for (guint b = 0; b < batch; b++)
-    for (guint h = 0; h < n_heads; h++)
-      {
-        const qks_real *q_bh = q + b * T * ld_qk + h * d_qk;
-        const qks_real *k_bh = k + b * T * ld_qk + h * d_qk;
-        const qks_real *v_bh = v + b * T * ld_v + h * d_v;
-        qks_real *out_bh = out + b * T * ld_v + h * d_v;
-        qks_real *p = probs + ((gsize) b * n_heads + h) * T * T;
+  qks_parallel_for ((gsize) batch * n_heads, attention_forward_pairs, &job);
+}
 
-        /* S = scale · Q Kᵀ */
-        qks_gemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) T, (int) d_qk,
-                  (qks_real) scale, q_bh, (int) ld_qk, k_bh, (int) ld_qk, 0, p, (int) T);
+static void
+attention_backward_pairs (gsize    begin,
+                          gsize    end,
+                          guint    thread,
+                          gpointer data)
+{
+  const AttentionJob *job = data;
+  gsize T = job->T;
+  gsize ld_qk = (gsize) job->n_heads * job->d_qk, ld_v = (gsize) job->n_heads * job->d_v;
+  qks_real *d_s = job->scratch + (gsize) thread * T * T;
 
-        for (gsize i = 0; i < T; i++)
-          {
-            qks_real *row = p + i * T;
-            qks_real max = row[0], sum = 0;
+  for (gsize pair = begin; pair < end; pair++)
+    {
+      gsize b = pair / job->n_heads, h = pair % job->n_heads;
+      gsize qk_at = b * T * ld_qk + h * job->d_qk, v_at = b * T * ld_v + h * job->d_v;
+      const qks_real *p = job->probs + pair * T * T;
 
-            for (gsize j = 1; j <= i; j++)
-              max = MAX (max, row[j]);
-            for (gsize j = 0; j <= i; j++)
-              {
-                row[j] = qks_exp (row[j] - max);
-                sum += row[j];
-              }
-            for (gsize j = 0; j <= i; j++)
-              row[j] /= sum;
-            for (gsize j = i + 1; j < T; j++)
-              row[j] = 0;
-          }
+      for (gsize i0 = 0; i0 < T; i0 += ATTN_BLOCK)
+        {
+          gsize rows = MIN (ATTN_BLOCK, T - i0), cols = i0 + rows;
 
-        /* O = P V */
-        qks_gemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) T, (int) d_v, (int) T,
-                  1, p, (int) T, v_bh, (int) ld_v, 0, out_bh, (int) ld_v);
-      }
+          /* dP = dO Vᵀ, up to each block's last key */
+          qks_gemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) rows, (int) cols, (int) job->d_v,
+                    1, job->d_out + v_at + i0 * ld_v, (int) ld_v, job->v + v_at, (int) ld_v,
+                    0, d_s + i0 * T, (int) T);
+          /* dV_j = Σ_{i ≥ j} P_ij dO_i: the keys of this block from the rows at and below it */
+          qks_gemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) rows, (int) job->d_v, (int) (T - i0),
+                    1, p + i0 * T + i0, (int) T, job->d_out + v_at + i0 * ld_v, (int) ld_v,
+                    0, job->grad_v + v_at + i0 * ld_v, (int) ld_v);
+        }
+
+      /* Softmax: dS_ij = P_ij (dP_ij − Σ_k P_ik dP_ik), zero above the diagonal. */
+      for (gsize i = 0; i < T; i++)
+        {
+          const qks_real *p_row = p + i * T;
+          qks_real *row = d_s + i * T;
+          qks_real dot = 0;
+
+          for (gsize j = 0; j <= i; j++)
+            dot += p_row[j] * row[j];
+          for (gsize j = 0; j <= i; j++)
+            row[j] = p_row[j] * (row[j] - dot);
+          for (gsize j = i + 1; j < T; j++)
+            row[j] = 0;
+        }
+
+      for (gsize i0 = 0; i0 < T; i0 += ATTN_BLOCK)
+        {
+          gsize rows = MIN (ATTN_BLOCK, T - i0), cols = i0 + rows;
+
+          /* dQ = scale · dS K */
+          qks_gemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) rows, (int) job->d_qk, (int) cols,
+                    job->scale, d_s + i0 * T, (int) T, job->k + qk_at, (int) ld_qk,
+                    0, job->grad_q + qk_at + i0 * ld_qk, (int) ld_qk);
+          /* dK = scale · dSᵀ Q, from the rows at and below the block */
+          qks_gemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) rows, (int) job->d_qk, (int) (T - i0),
+                    job->scale, d_s + i0 * T + i0, (int) T, job->q + qk_at + i0 * ld_qk, (int) ld_qk,
+                    0, job->grad_k + qk_at + i0 * ld_qk, (int) ld_qk);
+        }
+    }
 }
 
 /**
@@ -328,7 +442,7 @@ qks_attention_forward (qks_real       *out,
  * @grad_q: (out): overwritten, layout of @q
  * @grad_k: (out): overwritten, layout of @k
  * @grad_v: (out): overwritten, layout of @v
- * @scratch: seq_len × seq_len elements
+ * @scratch: qks_attention_scratch_size() elements
  */
 void
 qks_attention_backward (qks_real       *grad_q,
@@ -347,43 +461,25 @@ qks_attention_backward (qks_real       *grad_q,
                         guint           d_v,
                         double          scale)
 {
-  gsize T = seq_len;
-  gsize ld_qk = (gsize) n_heads * d_qk, ld_v = (gsize) n_heads * d_v;
+  AttentionJob job = {
+    .probs = (qks_real *) probs, .q = q, .k = k, .v = v,
+    .grad_q = grad_q, .grad_k = grad_k, .grad_v = grad_v, .scratch = scratch, .d_out = d_out,
+    .n_heads = n_heads, .T = seq_len, .d_qk = d_qk, .d_v = d_v, .scale = (qks_real) scale,
+  };
 
-  for (guint b = 0; b < batch; b++)
-    for (guint h = 0; h < n_heads; h++)
-      {
-        gsize qk_at = b * T * ld_qk + h * d_qk, v_at = b * T * ld_v + h * d_v;
-        const qks_real *p = probs + ((gsize) b * n_heads + h) * T * T;
-        qks_real *d_s = scratch;
+  qks_parallel_for ((gsize) batch * n_heads, attention_backward_pairs, &job);
+}
 
-        /* dP = dO Vᵀ; dV = Pᵀ dO */
-        qks_gemm (CblasRowMajor, CblasNoTrans, CblasTrans, (int) T, (int) T, (int) d_v,
-                  1, d_out + v_at, (int) ld_v, v + v_at, (int) ld_v, 0, d_s, (int) T);
-        qks_gemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) T, (int) d_v, (int) T,
-                  1, p, (int) T, d_out + v_at, (int) ld_v, 0, grad_v + v_at, (int) ld_v);
-
-        /* Softmax: dS_ij = P_ij (dP_ij − Σ_k P_ik dP_ik), zero above the diagonal. */
-        for (gsize i = 0; i < T; i++)
-          {
-            const qks_real *p_row = p + i * T;
-            qks_real *row = d_s + i * T;
-            qks_real dot = 0;
-
-            for (gsize j = 0; j <= i; j++)
-              dot += p_row[j] * row[j];
-            for (gsize j = 0; j <= i; j++)
-              row[j] = p_row[j] * (row[j] - dot);
-            for (gsize j = i + 1; j < T; j++)
-              row[j] = 0;
-          }
-
-        /* dQ = scale · dS K; dK = scale · dSᵀ Q */
-        qks_gemm (CblasRowMajor, CblasNoTrans, CblasNoTrans, (int) T, (int) d_qk, (int) T,
-                  (qks_real) scale, d_s, (int) T, k + qk_at, (int) ld_qk, 0, grad_q + qk_at, (int) ld_qk);
-        qks_gemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) T, (int) d_qk, (int) T,
-                  (qks_real) scale, d_s, (int) T, q + qk_at, (int) ld_qk, 0, grad_k + qk_at, (int) ld_qk);
-      }
+/**
+ * qks_attention_scratch_size:
+ *
+ * Returns: the scratch elements qks_attention_backward() needs: one
+ *   seq_len × seq_len block per thread.
+ */
+gsize
+qks_attention_scratch_size (guint seq_len)
+{
+  return (gsize) QKS_PARALLEL_MAX_THREADS * seq_len * seq_len;
 }
 
 /* Embedding and loss ------------------------------------------------------- */

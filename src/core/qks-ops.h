@@ -119,6 +119,8 @@ void   qks_attention_backward    (qks_real       *grad_q,
                                   guint           d_v,
                                   double          scale);
 
+gsize  qks_attention_scratch_size (guint         seq_len);
+
 /* Embedding and loss ------------------------------------------------------- */
 
 void   qks_embedding_forward     (qks_real       *out,
