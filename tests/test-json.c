@@ -222,6 +222,66 @@ test_json_reads_only_the_given_length (void)
   g_assert_cmpint (json_object_get_int_member (json_node_get_object (root), "a"), ==, 1);
 }
 
+/* What qks_json_to_string() writes, any parser reads back to the same
+ * values: json-glib 1.6's own writer turns 1e-08 into "1e-08.0". */
+static void
+test_json_writes_what_parses_back (void)
+{
+  const double doubles[] = { 1e-8, 0.1, 3e-4, 1e300, -2.5, 0.0, 1.0 / 3.0, 4503599627370497.0, 5e-324 };
+  g_autoptr(JsonBuilder) builder = json_builder_new ();
+  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(JsonNode) back = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *compact = NULL;
+  g_autofree char *pretty = NULL;
+  JsonArray *array;
+  JsonObject *object;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, "doubles");
+  json_builder_begin_array (builder);
+  for (guint i = 0; i < G_N_ELEMENTS (doubles); i++)
+    json_builder_add_double_value (builder, doubles[i]);
+  json_builder_end_array (builder);
+  json_builder_set_member_name (builder, "big");
+  json_builder_add_int_value (builder, G_MININT64 + 1);
+  json_builder_set_member_name (builder, "text");
+  json_builder_add_string_value (builder, "quote \" backslash \\ tab \t bell \a é");
+  json_builder_set_member_name (builder, "flag");
+  json_builder_add_boolean_value (builder, TRUE);
+  json_builder_set_member_name (builder, "nothing");
+  json_builder_add_null_value (builder);
+  json_builder_set_member_name (builder, "empty");
+  json_builder_begin_object (builder);
+  json_builder_end_object (builder);
+  json_builder_end_object (builder);
+  node = json_builder_get_root (builder);
+
+  compact = qks_json_to_string (node, FALSE);
+  pretty = qks_json_to_string (node, TRUE);
+  g_assert_null (strstr (compact, "e-08.0"));
+  g_assert_nonnull (strstr (compact, "\"doubles\":[1e-08,0.1,0.0003,"));
+  g_assert_nonnull (strstr (pretty, "\n  \"big\": -9223372036854775807"));
+
+  for (guint pass = 0; pass < 2; pass++)
+    {
+      const char *text = pass ? pretty : compact;
+
+      back = qks_json_parse_strict (text, strlen (text), 16, &error);
+      g_assert_no_error (error);
+      object = json_node_get_object (back);
+      array = json_object_get_array_member (object, "doubles");
+      for (guint i = 0; i < G_N_ELEMENTS (doubles); i++)
+        g_assert_cmpfloat (json_array_get_double_element (array, i), ==, doubles[i]);
+      g_assert_cmpint (json_object_get_int_member (object, "big"), ==, G_MININT64 + 1);
+      g_assert_cmpstr (json_object_get_string_member (object, "text"), ==,
+                       "quote \" backslash \\ tab \t bell \a é");
+      g_assert_true (json_object_get_boolean_member (object, "flag"));
+      g_assert_true (json_object_get_null_member (object, "nothing"));
+      g_clear_pointer (&back, json_node_unref);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -236,6 +296,7 @@ main (int    argc,
   g_test_add_func ("/json/refuses-integers-beyond-64-bits", test_json_refuses_integers_beyond_64_bits);
   g_test_add_func ("/json/limits-depth-before-json-glib-recurses", test_json_limits_depth);
   g_test_add_func ("/json/reads-only-the-given-length", test_json_reads_only_the_given_length);
+  g_test_add_func ("/json/writes-what-parses-back", test_json_writes_what_parses_back);
 
   return g_test_run ();
 }

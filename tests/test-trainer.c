@@ -488,6 +488,47 @@ test_checkpoint_refuses_inconsistent_steps (void)
   remove_checkpoint (dir);
 }
 
+/* PyTorch users save half precision: a checkpoint in F16 or BF16 loads
+ * into the same model, each weight within its format's rounding. */
+static void
+test_checkpoint_reads_half_precision (void)
+{
+  g_autofree char *dir = saved_checkpoint (QKS_ATTN_MLA_DECOUPLED);
+  g_autofree char *model_path = g_build_filename (dir, QKS_CHECKPOINT_MODEL_FILE, NULL);
+  g_autoptr(QksModel) reference = qks_checkpoint_load_model (dir, NULL, NULL);
+  const QksDtype dtypes[] = { QKS_DTYPE_F16, QKS_DTYPE_BF16 };
+  const double relative[] = { 1.0 / 1024, 1.0 / 128 };
+
+  for (guint k = 0; k < G_N_ELEMENTS (dtypes); k++)
+    {
+      g_autoptr(QksSafetensorsWriter) writer = qks_safetensors_writer_new ();
+      g_autoptr(JsonNode) config = qks_model_config_to_json (qks_model_get_config (reference));
+      g_autofree char *config_text = json_to_string (config, FALSE);
+      const QksParamLayout *layout = qks_model_get_layout (reference);
+      g_autoptr(QksModel) model = NULL;
+      g_autoptr(GError) error = NULL;
+      const qks_real *a, *b;
+
+      qks_safetensors_writer_add_metadata (writer, "qkscope.config", config_text);
+      for (guint i = 0; i < qks_param_layout_get_n_tensors (layout); i++)
+        {
+          const QksParamTensor *tensor = qks_param_layout_get_tensor (layout, i);
+
+          qks_safetensors_writer_add_tensor (writer, tensor->name, dtypes[k], tensor->n_dims,
+                                             tensor->shape, qks_model_get_params (reference) + tensor->offset);
+        }
+      g_assert_true (qks_safetensors_writer_write (writer, model_path, NULL));
+
+      model = qks_checkpoint_load_model (model_path, NULL, &error);
+      g_assert_no_error (error);
+      a = qks_model_get_params (reference);
+      b = qks_model_get_params (model);
+      for (gsize i = 0; i < qks_model_get_n_params (model); i++)
+        g_assert_cmpfloat (fabs (a[i] - b[i]), <=, relative[k] * fabs (a[i]) + 1e-7);
+    }
+  remove_checkpoint (dir);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -510,6 +551,7 @@ main (int    argc,
   g_test_add_func ("/trainer/thread-pause-resume-stop", test_trainer_thread_pause_resume_stop);
   g_test_add_func ("/trainer/nan-stops-and-keeps-last-checkpoint", test_trainer_nan_stops_and_keeps_last_checkpoint);
   g_test_add_func ("/checkpoint/round-trip-every-variant", test_checkpoint_round_trip_every_variant);
+  g_test_add_func ("/checkpoint/reads-half-precision", test_checkpoint_reads_half_precision);
   g_test_add_func ("/checkpoint/refuses-truncated-files", test_checkpoint_refuses_truncated_files);
   g_test_add_func ("/checkpoint/refuses-other-shapes", test_checkpoint_refuses_other_shapes);
   g_test_add_func ("/checkpoint/refuses-missing-tensor", test_checkpoint_refuses_missing_tensor);
