@@ -124,6 +124,9 @@ class TrainTest(unittest.TestCase):
         self.assert_usage_error(["--steps", "0"], "positive")
         self.assert_usage_error(["--preset", "huge"], "Unknown preset", "huge")
         self.assert_usage_error(["--lr", "-1"], "learning rate")
+        self.assert_usage_error(["--beta2", "1.5"], "β1 and β2")
+        self.assert_usage_error(["--weight-decay", "-0.1"], "weight decay")
+        self.assert_usage_error(["--clip", "-1"], "clipping")
         self.assert_usage_error(["--bogus"], "--bogus")
 
     def test_missing_text_file_exits_1(self):

@@ -121,7 +121,8 @@ qks_cli_train_run (int    argc,
   int d_model = -1, layers = -1, heads = -1, seq_len = -1, groups = -1, latent_kv = -1;
   int latent_q = -1, rope_dim = -1, rank = -1, steps = -1, batch = -1, warmup = -1;
   int eval_every = -1, checkpoint_every = -1, threads = 0;
-  double lr = NAN, corpus_mb = NAN;
+  double lr = NAN, corpus_mb = NAN, beta1 = NAN, beta2 = NAN, weight_decay = NAN;
+  double clip = NAN, min_lr_ratio = NAN;
   gint64 seed = -1;
   TrainOutput out = { 0 };
   guint timeout_id, signal_id;
@@ -147,6 +148,11 @@ qks_cli_train_run (int    argc,
     { "batch", 0, 0, G_OPTION_ARG_INT, &batch, N_("Sequences per batch (default 8)"), "B" },
     { "lr", 0, 0, G_OPTION_ARG_DOUBLE, &lr, N_("Peak learning rate (default 3e-4)"), "LR" },
     { "warmup", 0, 0, G_OPTION_ARG_INT, &warmup, N_("Warm-up steps (default 100)"), "N" },
+    { "min-lr-ratio", 0, 0, G_OPTION_ARG_DOUBLE, &min_lr_ratio, N_("Where the cosine ends, as a fraction of the peak (default 0.1)"), "F" },
+    { "beta1", 0, 0, G_OPTION_ARG_DOUBLE, &beta1, N_("AdamW β1 (default 0.9)"), "B1" },
+    { "beta2", 0, 0, G_OPTION_ARG_DOUBLE, &beta2, N_("AdamW β2 (default 0.95)"), "B2" },
+    { "weight-decay", 0, 0, G_OPTION_ARG_DOUBLE, &weight_decay, N_("AdamW weight decay on matrices (default 0.1)"), "W" },
+    { "clip", 0, 0, G_OPTION_ARG_DOUBLE, &clip, N_("Global gradient-norm clipping (default 1.0; 0: off)"), "C" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), "SEED" },
     { "eval-every", 0, 0, G_OPTION_ARG_INT, &eval_every, N_("Validation loss every N steps (default 100; 0: never)"), "N" },
     { "checkpoint-every", 0, 0, G_OPTION_ARG_INT, &checkpoint_every, N_("Checkpoint every N steps (default: at the end)"), "N" },
@@ -267,6 +273,16 @@ qks_cli_train_run (int    argc,
         config.optim.learning_rate = lr;
       if (warmup >= 0)
         config.optim.warmup_steps = (guint) warmup;
+      if (!isnan (min_lr_ratio))
+        config.optim.min_lr_ratio = min_lr_ratio;
+      if (!isnan (beta1))
+        config.optim.beta1 = beta1;
+      if (!isnan (beta2))
+        config.optim.beta2 = beta2;
+      if (!isnan (weight_decay))
+        config.optim.weight_decay = weight_decay;
+      if (!isnan (clip))
+        config.optim.grad_clip = clip;
       config.optim.total_steps = config.steps;
       config.output_dir = g_strdup (out_dir);
       config.threads = threads;
