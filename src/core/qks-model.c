@@ -538,3 +538,38 @@ qks_model_export_heads (QksModel *self,
 
   return self->attn->export_heads (&self->config, self->params + self->layers[layer].attn);
 }
+
+/**
+ * qks_model_sample_heads:
+ * @rng: where the weights are drawn from
+ *
+ * Draws one freshly initialised attention layer of @config's variant and
+ * shapes, as qks_model_init_weights() would, and exports its heads: the
+ * surrogates of the Monte-Carlo null (SCIENCE.md f.1).
+ *
+ * Returns: (transfer full): the layer's effective per-head matrices.
+ */
+QksAttnHeads *
+qks_model_sample_heads (const QksModelConfig *config,
+                        QksRng               *rng)
+{
+  const QksAttnVariant *attn = qks_attn_variant_get (config->attention);
+  g_autofree qks_real *params = NULL;
+  QksParamLayout layout;
+  QksAttnHeads *heads;
+
+  qks_param_layout_init (&layout);
+  attn->declare_params (config, &layout, "sample", INIT_STD, INIT_STD / sqrt (2.0 * config->n_layers));
+  params = g_new0 (qks_real, MAX (layout.total, 1));
+  for (guint i = 0; i < qks_param_layout_get_n_tensors (&layout); i++)
+    {
+      const QksParamTensor *tensor = qks_param_layout_get_tensor (&layout, i);
+
+      for (gsize j = 0; j < tensor->size; j++)
+        params[tensor->offset + j] = tensor->init == QKS_INIT_NORMAL ? (qks_real) (tensor->init_std * qks_rng_normal (rng))
+                                   : tensor->init == QKS_INIT_ONES ? 1 : 0;
+    }
+  heads = attn->export_heads (config, params);
+  qks_param_layout_clear (&layout);
+  return heads;
+}

@@ -11,6 +11,7 @@
 #include "qks-config.h"
 #include "qks-params.h"
 #include "qks-real.h"
+#include "qks-rng.h"
 
 G_BEGIN_DECLS
 
@@ -58,6 +59,8 @@ double                qks_model_kv_cache_bytes        (const QksModelConfig *con
                                                        guint                 bytes_per_element);
 QksAttnHeads         *qks_model_export_heads          (QksModel             *self,
                                                        guint                 layer);
+QksAttnHeads         *qks_model_sample_heads          (const QksModelConfig *config,
+                                                       QksRng               *rng);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QksModel, qks_model_free)
 

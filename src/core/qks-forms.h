@@ -1,0 +1,49 @@
+/* qks-forms.h: the spectra of a layer's bilinear forms, from thin factors
+ *
+ * Copyright 2026 The QK Scope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include <glib.h>
+
+#include "qks-attn-heads.h"
+#include "qks-snapshot.h"
+
+G_BEGIN_DECLS
+
+/* One form of one head (or of the whole layer, head = QKS_WHOLE_LAYER) as
+ * SCIENCE.md b.1 defines it, held as thin factors: the form is U Vᵀ with U
+ * n_rows × w and V n_cols × w, so that no d × d matrix is formed. */
+typedef struct
+{
+  QksFormKind  form;
+  int          head;
+  QksMatrix   *u;
+  QksMatrix   *v;
+  guint        rank;             /* structural rank: the values analysed */
+  guint        chain_length;     /* the chain of random factors of its null (b.4) */
+  guint        chain[QKS_MAX_CHAIN];
+} QksForm;
+
+/* Its spectrum, b.2: the k = rank largest squared singular values. */
+typedef struct
+{
+  guint   n_rows;                /* N ≥ M of the form */
+  guint   n_cols;
+  guint   rank;
+  double *singular_values;       /* rank values, descending */
+  double *lambda;                /* s²/N, descending */
+} QksFormSpectrum;
+
+void       qks_form_clear            (QksForm              *form);
+GPtrArray *qks_forms_from_heads      (const QksAttnHeads   *heads,
+                                      gboolean              with_cross_gram,
+                                      gboolean              with_ov);
+gboolean   qks_form_spectrum         (const QksForm        *form,
+                                      QksFormSpectrum      *spectrum,
+                                      GError              **error);
+void       qks_form_spectrum_clear   (QksFormSpectrum      *spectrum);
+QksMatrix *qks_form_dense            (const QksForm        *form);
+
+G_END_DECLS
