@@ -573,3 +573,18 @@ qks_model_sample_heads (const QksModelConfig *config,
   qks_param_layout_clear (&layout);
   return heads;
 }
+
+/**
+ * qks_model_get_attention_input:
+ *
+ * Returns: (transfer none): the input of @layer's attention in the last
+ *   forward pass, RMSNorm(x_l): batch·seq_len rows of d.
+ */
+const qks_real *
+qks_model_get_attention_input (QksModel *self,
+                               guint     layer)
+{
+  g_return_val_if_fail (layer < self->config.n_layers && self->layer_acts != NULL, NULL);
+
+  return self->layer_acts[layer].a;
+}

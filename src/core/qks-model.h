@@ -50,6 +50,8 @@ double                qks_model_forward               (QksModel             *sel
                                                        guint                 batch,
                                                        guint                 seq_len);
 const qks_real       *qks_model_get_probs             (QksModel             *self);
+const qks_real       *qks_model_get_attention_input   (QksModel             *self,
+                                                       guint                 layer);
 void                  qks_model_zero_grad             (QksModel             *self);
 void                  qks_model_backward              (QksModel             *self);
 

@@ -32,6 +32,8 @@ struct _QksTrainer
 
   QksTrainProgressFunc  progress_func;
   gpointer              progress_data;
+  QksTrainSnapshotFunc  snapshot_func;
+  gpointer              snapshot_data;
 
   GThread              *thread;
   GMutex                mutex;
@@ -69,6 +71,7 @@ qks_train_config_init_defaults (QksTrainConfig *config)
   config->eval_every = 100;
   config->eval_batches = 8;
   config->checkpoint_every = 0;
+  config->diag_every = 50;
 }
 
 void
@@ -172,6 +175,7 @@ qks_train_config_to_json (const QksTrainConfig *config)
   ADD_INT ("eval_every", config->eval_every);
   ADD_INT ("eval_batches", config->eval_batches);
   ADD_INT ("checkpoint_every", config->checkpoint_every);
+  ADD_INT ("diag_every", config->diag_every);
 #undef ADD_DOUBLE
 #undef ADD_INT
   json_builder_end_object (builder);
@@ -273,6 +277,7 @@ qks_train_config_from_json (QksTrainConfig  *config,
   READ (object, "eval_every", 0, G_MAXUINT, config->eval_every, guint);
   READ (object, "eval_batches", 0, G_MAXUINT, config->eval_batches, guint);
   READ (object, "checkpoint_every", 0, G_MAXUINT, config->checkpoint_every, guint);
+  READ (object, "diag_every", 0, G_MAXUINT, config->diag_every, guint);
 #undef READ
 
   member = json_object_get_member (object, "seed");
@@ -439,6 +444,68 @@ qks_trainer_set_progress_func (QksTrainer           *self,
 {
   self->progress_func = func;
   self->progress_data = user_data;
+}
+
+void
+qks_trainer_set_snapshot_func (QksTrainer           *self,
+                               QksTrainSnapshotFunc  func,
+                               gpointer              user_data)
+{
+  self->snapshot_func = func;
+  self->snapshot_data = user_data;
+}
+
+/* Calibration: the first two sequences of the first validation batch. */
+#define CALIBRATION_SEQUENCES 2
+
+/**
+ * qks_trainer_capture:
+ *
+ * Copies what a diagnostic snapshot needs at the current step: every
+ * layer's effective per-head matrices, and each layer's attention inputs
+ * on a fixed validation batch (the same one every time, so that
+ * calibration curves compare across steps). Runs one forward pass.
+ *
+ * Returns: (transfer full): the copy, for the diagnostics worker.
+ */
+QksDiagInput *
+qks_trainer_capture (QksTrainer *self)
+{
+  const QksModelConfig *config = qks_model_get_config (self->model);
+  guint B = self->config.batch_size, T = config->seq_len;
+  guint sequences = MIN (B, CALIBRATION_SEQUENCES);
+  gsize rows = (gsize) sequences * T;
+  QksDiagInput *input = qks_diag_input_new (qks_optimizer_get_step (self->optimizer), config->n_layers);
+
+  input->config = *config;
+  input->from_model = TRUE;
+
+  qks_dataset_get_validation_batch (self->dataset, 0, B, T, self->inputs, self->targets);
+  qks_model_forward (self->model, self->inputs, NULL, B, T);
+
+  for (guint l = 0; l < config->n_layers; l++)
+    {
+      const qks_real *x = qks_model_get_attention_input (self->model, l);
+      QksMatrix *calibration = qks_matrix_new (rows, config->d_model);
+
+      for (gsize i = 0; i < rows * config->d_model; i++)
+        calibration->data[i] = (double) x[i];
+      input->calibration[l] = calibration;
+      input->layers[l] = qks_model_export_heads (self->model, l);
+    }
+  return input;
+}
+
+static void
+maybe_snapshot (QksTrainer *self)
+{
+  guint step = qks_optimizer_get_step (self->optimizer);
+
+  if (self->snapshot_func == NULL ||
+      !(qks_diag_schedule_is_due (step, self->config.diag_every) ||
+        (self->config.diag_every > 0 && step == self->config.steps)))
+    return;
+  self->snapshot_func (qks_trainer_capture (self), self->snapshot_data);
 }
 
 const QksTrainConfig *
@@ -649,6 +716,9 @@ qks_trainer_run (QksTrainer  *self,
     qks_blas_set_num_threads (self->config.threads);
   set_state (self, QKS_TRAINER_RUNNING);
 
+  if (qks_optimizer_get_step (self->optimizer) == 0)
+    maybe_snapshot (self);
+
   while (qks_optimizer_get_step (self->optimizer) < self->config.steps)
     {
       QksTrainProgress progress;
@@ -663,6 +733,7 @@ qks_trainer_run (QksTrainer  *self,
         }
       if (self->progress_func != NULL)
         self->progress_func (&progress, self->progress_data);
+      maybe_snapshot (self);
 
       if (output != NULL && self->config.checkpoint_every > 0 &&
           progress.step % self->config.checkpoint_every == 0 &&

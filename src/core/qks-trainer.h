@@ -9,6 +9,7 @@
 
 #include "qks-config.h"
 #include "qks-data.h"
+#include "qks-diag-input.h"
 #include "qks-model.h"
 #include "qks-optim.h"
 
@@ -30,6 +31,7 @@ typedef struct
   guint           checkpoint_every;   /* 0: only at the end */
   char           *output_dir;         /* where checkpoints go; NULL: nowhere */
   int             threads;            /* BLAS threads; 0: OpenBLAS's default */
+  guint           diag_every;         /* diagnostic snapshots: log-spaced early, then every N (0: none) */
 } QksTrainConfig;
 
 typedef enum
@@ -69,6 +71,11 @@ typedef enum
 typedef void (*QksTrainProgressFunc) (const QksTrainProgress *progress,
                                       gpointer                user_data);
 
+/* Called on the training thread when a diagnostic snapshot is due, with
+ * the copy it is computed from (transfer full); it must only hand it on. */
+typedef void (*QksTrainSnapshotFunc) (QksDiagInput           *input,
+                                      gpointer                user_data);
+
 typedef struct _QksTrainer QksTrainer;
 
 GQuark           qks_trainer_error_quark        (void);
@@ -94,6 +101,10 @@ void             qks_trainer_free               (QksTrainer            *self);
 void             qks_trainer_set_progress_func  (QksTrainer            *self,
                                                  QksTrainProgressFunc   func,
                                                  gpointer               user_data);
+void             qks_trainer_set_snapshot_func  (QksTrainer            *self,
+                                                 QksTrainSnapshotFunc   func,
+                                                 gpointer               user_data);
+QksDiagInput    *qks_trainer_capture            (QksTrainer            *self);
 
 const QksTrainConfig *qks_trainer_get_config    (QksTrainer            *self);
 QksModel        *qks_trainer_get_model          (QksTrainer            *self);
