@@ -80,6 +80,43 @@ qks_linear_backward (qks_real       *d_in,
 
 /* Normalisation and nonlinearity ------------------------------------------ */
 
+typedef struct
+{
+  qks_real       *out;
+  qks_real       *rstd;
+  qks_real       *d_in;
+  qks_real       *d_gain_parts;    /* one dim-long row per thread */
+  const qks_real *in;
+  const qks_real *d_out;
+  const qks_real *gain;
+  gsize           dim;
+} RmsNormJob;
+
+static void
+rmsnorm_forward_rows (gsize    begin,
+                      gsize    end,
+                      guint    thread,
+                      gpointer data)
+{
+  const RmsNormJob *job = data;
+  gsize dim = job->dim;
+
+  for (gsize r = begin; r < end; r++)
+    {
+      const qks_real *x = job->in + r * dim;
+      qks_real *y = job->out + r * dim;
+      double sum_sq = 0.0;
+      qks_real s;
+
+      for (gsize i = 0; i < dim; i++)
+        sum_sq += (double) x[i] * x[i];
+      s = (qks_real) (1.0 / sqrt (sum_sq / (double) dim + QKS_RMSNORM_EPS));
+      job->rstd[r] = s;
+      for (gsize i = 0; i < dim; i++)
+        y[i] = job->gain[i] * x[i] * s;
+    }
+}
+
 /**
  * qks_rmsnorm_forward:
  * @rstd: (out): 1/sqrt(mean(x²) + ε) per row, kept for the backward pass
@@ -94,19 +131,39 @@ qks_rmsnorm_forward (qks_real       *out,
                      gsize           n_rows,
                      gsize           dim)
 {
-  for (gsize r = 0; r < n_rows; r++)
-    {
-      const qks_real *x = in + r * dim;
-      qks_real *y = out + r * dim;
-      double sum_sq = 0.0;
-      qks_real s;
+  RmsNormJob job = { .out = out, .rstd = rstd, .in = in, .gain = gain, .dim = dim };
 
+  qks_parallel_for (n_rows, rmsnorm_forward_rows, &job);
+}
+
+static void
+rmsnorm_backward_rows (gsize    begin,
+                       gsize    end,
+                       guint    thread,
+                       gpointer data)
+{
+  const RmsNormJob *job = data;
+  gsize dim = job->dim;
+  qks_real *d_gain = job->d_gain_parts + thread * dim;
+
+  for (gsize r = begin; r < end; r++)
+    {
+      const qks_real *x = job->in + r * dim;
+      const qks_real *dy = job->d_out + r * dim;
+      qks_real *dx = job->d_in + r * dim;
+      qks_real s = job->rstd[r];
+      double dot = 0.0;
+      qks_real correction;
+
+      /* y_i = g_i x_i s(x), ∂s/∂x_j = −s³ x_j / dim */
       for (gsize i = 0; i < dim; i++)
-        sum_sq += (double) x[i] * x[i];
-      s = (qks_real) (1.0 / sqrt (sum_sq / (double) dim + QKS_RMSNORM_EPS));
-      rstd[r] = s;
+        {
+          dot += (double) job->gain[i] * dy[i] * x[i];
+          d_gain[i] += dy[i] * x[i] * s;
+        }
+      correction = (qks_real) (dot * s * s * s / (double) dim);
       for (gsize i = 0; i < dim; i++)
-        y[i] = gain[i] * x[i] * s;
+        dx[i] += job->gain[i] * dy[i] * s - x[i] * correction;
     }
 }
 
@@ -120,35 +177,28 @@ qks_rmsnorm_backward (qks_real       *d_in,
                       gsize           n_rows,
                       gsize           dim)
 {
-  for (gsize r = 0; r < n_rows; r++)
-    {
-      const qks_real *x = in + r * dim;
-      const qks_real *dy = d_out + r * dim;
-      qks_real *dx = d_in + r * dim;
-      qks_real s = rstd[r];
-      double dot = 0.0;
-      qks_real correction;
+  guint threads = qks_parallel_get_threads ();
+  g_autofree qks_real *parts = g_new0 (qks_real, threads * dim);
+  RmsNormJob job = {
+    .d_in = d_in, .d_gain_parts = parts, .d_out = d_out, .in = in, .gain = gain,
+    .rstd = (qks_real *) rstd, .dim = dim,
+  };
 
-      /* y_i = g_i x_i s(x), ∂s/∂x_j = −s³ x_j / dim */
-      for (gsize i = 0; i < dim; i++)
-        {
-          dot += (double) gain[i] * dy[i] * x[i];
-          d_gain[i] += dy[i] * x[i] * s;
-        }
-      correction = (qks_real) (dot * s * s * s / (double) dim);
-      for (gsize i = 0; i < dim; i++)
-        dx[i] += gain[i] * dy[i] * s - x[i] * correction;
-    }
+  qks_parallel_for (n_rows, rmsnorm_backward_rows, &job);
+  /* Summed in thread order: the same result for the same thread count. */
+  for (guint t = 0; t < threads; t++)
+    for (gsize i = 0; i < dim; i++)
+      d_gain[i] += parts[t * dim + i];
 }
 
 #define GELU_SCALE 0.7978845608028654   /* sqrt(2/π) */
 #define GELU_CUBIC 0.044715
 
 /* GELU, tanh approximation (SCIENCE.md a.0: GELU_tanh). */
-QKS_VECTOR_CLONES void
-qks_gelu_forward (qks_real       *out,
-                  const qks_real *in,
-                  gsize           n)
+static QKS_VECTOR_CLONES void
+gelu_forward_kernel (qks_real       *out,
+                     const qks_real *in,
+                     gsize           n)
 {
   for (gsize i = 0; i < n; i++)
     {
@@ -159,11 +209,11 @@ qks_gelu_forward (qks_real       *out,
     }
 }
 
-QKS_VECTOR_CLONES void
-qks_gelu_backward (qks_real       *d_in,
-                   const qks_real *d_out,
-                   const qks_real *in,
-                   gsize           n)
+static QKS_VECTOR_CLONES void
+gelu_backward_kernel (qks_real       *d_in,
+                      const qks_real *d_out,
+                      const qks_real *in,
+                      gsize           n)
 {
   for (gsize i = 0; i < n; i++)
     {
@@ -175,6 +225,64 @@ qks_gelu_backward (qks_real       *d_in,
 
       d_in[i] += grad * d_out[i];
     }
+}
+
+typedef struct
+{
+  qks_real       *out;
+  const qks_real *in;
+  const qks_real *d_out;
+} GeluJob;
+
+/* Elementwise work is split in chunks of this many elements. */
+#define CHUNK 4096
+
+static void
+gelu_forward_chunks (gsize    begin,
+                     gsize    end,
+                     guint    thread,
+                     gpointer data)
+{
+  const GeluJob *job = data;
+
+  gelu_forward_kernel (job->out + begin * CHUNK, job->in + begin * CHUNK, (end - begin) * CHUNK);
+}
+
+static void
+gelu_backward_chunks (gsize    begin,
+                      gsize    end,
+                      guint    thread,
+                      gpointer data)
+{
+  const GeluJob *job = data;
+
+  gelu_backward_kernel (job->out + begin * CHUNK, job->d_out + begin * CHUNK,
+                        job->in + begin * CHUNK, (end - begin) * CHUNK);
+}
+
+void
+qks_gelu_forward (qks_real       *out,
+                  const qks_real *in,
+                  gsize           n)
+{
+  GeluJob job = { .out = out, .in = in };
+  gsize whole = n / CHUNK;
+
+  qks_parallel_for (whole, gelu_forward_chunks, &job);
+  gelu_forward_kernel (out + whole * CHUNK, in + whole * CHUNK, n - whole * CHUNK);
+}
+
+void
+qks_gelu_backward (qks_real       *d_in,
+                   const qks_real *d_out,
+                   const qks_real *in,
+                   gsize           n)
+{
+  GeluJob job = { .out = d_in, .in = in, .d_out = d_out };
+  gsize whole = n / CHUNK;
+
+  qks_parallel_for (whole, gelu_backward_chunks, &job);
+  gelu_backward_kernel (d_in + whole * CHUNK, d_out + whole * CHUNK, in + whole * CHUNK, n - whole * CHUNK);
 }
 
 /* Rotary position embedding ----------------------------------------------- */
@@ -511,6 +619,48 @@ qks_embedding_backward (qks_real       *d_table,
     }
 }
 
+typedef struct
+{
+  qks_real  *probs;
+  const int *targets;
+  gsize      vocab;
+  double     totals[QKS_PARALLEL_MAX_THREADS];
+} CrossEntropyJob;
+
+static void
+cross_entropy_rows (gsize    begin,
+                    gsize    end,
+                    guint    thread,
+                    gpointer data)
+{
+  CrossEntropyJob *job = data;
+  gsize vocab = job->vocab;
+  double total = 0.0;
+
+  for (gsize i = begin; i < end; i++)
+    {
+      qks_real *row = job->probs + i * vocab;
+      qks_real max = row[0];
+      double sum = 0.0, target_logit;
+
+      for (gsize j = 1; j < vocab; j++)
+        max = MAX (max, row[j]);
+      /* −log p = log Σ exp(z − max) − (z_target − max), from the logits
+       * rather than from the rounded probability. */
+      target_logit = (double) row[job->targets[i]] - max;
+      for (gsize j = 0; j < vocab; j++)
+        {
+          row[j] = qks_exp (row[j] - max);
+          sum += row[j];
+        }
+      for (gsize j = 0; j < vocab; j++)
+        row[j] = (qks_real) (row[j] / sum);
+
+      total += log (sum) - target_logit;
+    }
+  job->totals[thread] = total;
+}
+
 /**
  * qks_cross_entropy_forward:
  * @probs: n × vocab logits on entry, softmax probabilities on return
@@ -523,30 +673,12 @@ qks_cross_entropy_forward (qks_real  *probs,
                            gsize      n,
                            gsize      vocab)
 {
+  CrossEntropyJob job = { .probs = probs, .targets = targets, .vocab = vocab };
   double total = 0.0;
 
-  for (gsize i = 0; i < n; i++)
-    {
-      qks_real *row = probs + i * vocab;
-      qks_real max = row[0];
-      double sum = 0.0, target_logit;
-
-      for (gsize j = 1; j < vocab; j++)
-        max = MAX (max, row[j]);
-      /* −log p = log Σ exp(z − max) − (z_target − max), from the logits
-       * rather than from the rounded probability. */
-      target_logit = (double) row[targets[i]] - max;
-      for (gsize j = 0; j < vocab; j++)
-        {
-          row[j] = qks_exp (row[j] - max);
-          sum += row[j];
-        }
-      for (gsize j = 0; j < vocab; j++)
-        row[j] = (qks_real) (row[j] / sum);
-
-      total += log (sum) - target_logit;
-    }
-
+  qks_parallel_for (n, cross_entropy_rows, &job);
+  for (guint t = 0; t < QKS_PARALLEL_MAX_THREADS; t++)
+    total += job.totals[t];
   return total / (double) n;
 }
 
