@@ -1115,10 +1115,10 @@ test_run_sqlite3_shell (void)
   remove_dir (dir);
 }
 
-/* A snapshot of DESIGN.md's size: ~5000 metric rows, 100 spectra of 128
- * eigenvalues. The writer thread's time is measured from append to flush. */
+/* A hundred snapshots of a realistic size (~5000 metric rows, 100 spectra of
+ * 128 eigenvalues) go through and come back whole. */
 static void
-test_run_performance (void)
+test_run_large_snapshots (void)
 {
   g_autofree char *dir = make_temp_dir ();
   g_autofree char *path = g_build_filename (dir, "run.qkrun", NULL);
@@ -1166,9 +1166,8 @@ test_run_performance (void)
                   "one metric over %u snapshots: %.2f ms; file %.1f MB",
                   total / 1e3 / N, worst / 1e3, N, load_time / 1e3, N, series_time / 1e3,
                   st.st_size / 1e6);
-  /* Generous bounds: a loaded CI machine is slow, a regression is slower. */
-  g_assert_cmpfloat (total / 1e3 / N, <, 50.0);
-  g_assert_cmpfloat (series_time / 1e3, <, 100.0);
+  /* Timings are reported here, never asserted: speed is measured in
+   * bench/, where the peer runs in the same process. */
 
   g_clear_pointer (&reader, qks_run_reader_free);
   remove_dir (dir);
@@ -1194,7 +1193,7 @@ main (int    argc,
   g_test_add_func ("/run/schema-version", test_run_schema_version);
   g_test_add_func ("/run/disk-full", test_run_disk_full);
   g_test_add_func ("/run/sqlite3-shell", test_run_sqlite3_shell);
-  g_test_add_func ("/run/performance", test_run_performance);
+  g_test_add_func ("/run/large-snapshots", test_run_large_snapshots);
 
   return g_test_run ();
 }
