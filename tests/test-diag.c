@@ -204,6 +204,65 @@ test_diag_snapshot_is_complete (void)
     }
 }
 
+/* Head diversity, angles and KQ-SVD: MQA's K subspaces are one subspace by
+ * construction and say so; MHA's are not; calibration inputs give curves. */
+static void
+test_diag_heads (void)
+{
+  const QksAttnKind kinds[] = { QKS_ATTN_MHA, QKS_ATTN_MQA };
+
+  for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+    {
+      QksModelConfig config;
+      QksDiagOptions options;
+      g_autoptr(QksDiagContext) context = NULL;
+      g_autoptr(QksDiagInput) input = NULL;
+      g_autoptr(QksSnapshot) snapshot = NULL;
+      g_autoptr(GError) error = NULL;
+      const QksMetricRow *hdi_k, *hdi_q;
+      QksRng rng;
+      guint n_kqsvd = 0, n_pairs = 0;
+
+      small_config (&config, kinds[k]);
+      qks_diag_options_init (&options);
+      options.rand_distance = FALSE;
+      context = qks_diag_context_new (&options);
+      input = input_at_init (&config, 8);
+      qks_rng_init (&rng, 3);
+      for (guint l = 0; l < config.n_layers; l++)
+        input->calibration[l] = qks_matrix_new_gaussian (32, config.d_model, 1.0, &rng);
+      snapshot = qks_diag_run (context, input, &error);
+      g_assert_no_error (error);
+
+      hdi_q = qks_snapshot_find_metric (snapshot, 0, QKS_WHOLE_LAYER, QKS_FORM_QK, "hdi_q");
+      hdi_k = qks_snapshot_find_metric (snapshot, 0, QKS_WHOLE_LAYER, QKS_FORM_QK, "hdi_k");
+      g_assert_nonnull (hdi_q);
+      g_assert_nonnull (hdi_k);
+      /* Random heads: 1 − d_h/d = 0.75 (b.7). */
+      g_assert_cmpfloat (fabs (hdi_q->value - 0.75), <, 0.05);
+      g_assert_false (hdi_q->flags & QKS_METRIC_FLAG_SHARED_BY_CONSTRUCTION);
+      if (kinds[k] == QKS_ATTN_MQA)
+        {
+          g_assert_cmpfloat (hdi_k->value, <, 1e-9);
+          g_assert_true (hdi_k->flags & QKS_METRIC_FLAG_SHARED_BY_CONSTRUCTION);
+        }
+      else
+        g_assert_false (hdi_k->flags & QKS_METRIC_FLAG_SHARED_BY_CONSTRUCTION);
+      g_assert_nonnull (qks_snapshot_find_metric (snapshot, 1, QKS_WHOLE_LAYER, QKS_FORM_QK, "diversity_erank_pct"));
+      g_assert_nonnull (qks_snapshot_find_metric (snapshot, 1, 3, QKS_FORM_QK, "symmetric_energy"));
+
+      for (guint i = 0; i < snapshot->curves->len; i++)
+        {
+          const QksCurveRecord *curve = snapshot->curves->pdata[i];
+
+          n_kqsvd += g_strcmp0 (curve->kind, "kqsvd") == 0;
+          n_pairs += curve->layer == 0 && g_strcmp0 (curve->kind, "angles-q") == 0;
+        }
+      g_assert_cmpuint (n_kqsvd, ==, config.n_layers * config.n_heads);
+      g_assert_cmpuint (n_pairs, ==, config.n_heads * (config.n_heads - 1) / 2);
+    }
+}
+
 /* Weights that come from elsewhere have no variant to simulate: their
  * matched null is the analytic chain law. */
 static void
@@ -255,6 +314,7 @@ main (int    argc,
   g_test_add_func ("/diag/no-spikes-at-init", test_diag_no_spikes_at_init);
   g_test_add_func ("/diag/planted-spike", test_diag_planted_spike);
   g_test_add_func ("/diag/snapshot-is-complete", test_diag_snapshot_is_complete);
+  g_test_add_func ("/diag/heads", test_diag_heads);
   g_test_add_func ("/diag/external-weights-use-the-chain-law", test_diag_external_weights_use_the_chain_law);
   g_test_add_func ("/diag/schedule", test_diag_schedule);
 

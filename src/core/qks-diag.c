@@ -9,6 +9,10 @@
 #include <string.h>
 
 #include "qks-diag.h"
+#include "qks-diversity.h"
+#include "qks-head-factors.h"
+#include "qks-kqsvd.h"
+#include "qks-symmetry.h"
 #include "qks-forms.h"
 #include "qks-json.h"
 #include "qks-law-chain.h"
@@ -592,13 +596,120 @@ diagnose_layer (QksDiagContext      *self,
 #undef ADD
 #undef ADD_FLAGGED
 
+/* Heads ---------------------------------------------------------------------- */
+
+static const char *subspace_names[QKS_HEAD_SUBSPACE_N_KINDS] = { "q", "k", "v" };
+
+static void
+add_gram (QksSnapshot       *snapshot,
+          guint              layer,
+          QksFormKind        form,
+          const QksHeadGram *gram)
+{
+  g_autofree char *matrix_kind = g_strdup_printf ("gram-%s", qks_form_kind_to_string (form));
+  g_autofree char *curve_kind = g_strdup_printf ("variance-explained-%s", qks_form_kind_to_string (form));
+
+  qks_snapshot_add_metric (snapshot, layer, QKS_WHOLE_LAYER, form, "diversity_erank_pct", gram->effective_rank_percent, 0);
+  qks_snapshot_add_metric (snapshot, layer, QKS_WHOLE_LAYER, form, "diversity_k90", gram->k90, 0);
+  qks_snapshot_add_metric (snapshot, layer, QKS_WHOLE_LAYER, form, "diversity_k95", gram->k95, 0);
+  qks_snapshot_add_metric (snapshot, layer, QKS_WHOLE_LAYER, form, "diversity_k90_pct", gram->k90_percent, 0);
+  qks_snapshot_add_metric (snapshot, layer, QKS_WHOLE_LAYER, form, "diversity_k95_pct", gram->k95_percent, 0);
+  qks_snapshot_add_metric (snapshot, layer, QKS_WHOLE_LAYER, form, "shared_fraction", gram->shared_fraction, 0);
+  qks_snapshot_add_matrix (snapshot, layer, matrix_kind, gram->n_heads, gram->n_heads, gram->gram->data);
+  qks_snapshot_add_curve (snapshot, layer, QKS_WHOLE_LAYER, curve_kind, gram->n_heads, gram->variance_explained);
+}
+
+static void
+add_angles (QksSnapshot         *snapshot,
+            guint                layer,
+            QksHeadSubspace      subspace,
+            const QksHeadAngles *angles)
+{
+  QksMetricFlags flags = angles->shared_by_construction ? QKS_METRIC_FLAG_SHARED_BY_CONSTRUCTION : 0;
+  QksFormKind form = subspace == QKS_HEAD_SUBSPACE_V ? QKS_FORM_OV : QKS_FORM_QK;
+  g_autofree char *hdi = g_strdup_printf ("hdi_%s", subspace_names[subspace]);
+  g_autofree char *angles_kind = g_strdup_printf ("angles-%s", subspace_names[subspace]);
+  g_autofree char *overlap_kind = g_strdup_printf ("overlap-%s", subspace_names[subspace]);
+  guint H = angles->n_heads;
+
+  qks_snapshot_add_metric (snapshot, layer, QKS_WHOLE_LAYER, form, hdi, angles->hdi, flags);
+  qks_snapshot_add_matrix (snapshot, layer, angles_kind, H, H, angles->mean_angle->data);
+  qks_snapshot_add_matrix (snapshot, layer, overlap_kind, H, H, angles->overlap->data);
+
+  /* Each pair's principal angles, for its histogram: head = i·H + j. */
+  for (guint i = 0; i < H; i++)
+    for (guint j = i + 1; j < H; j++)
+      {
+        guint n;
+        const double *pair = qks_head_angles_get_pair (angles, i, j, &n);
+
+        if (n > 0)
+          qks_snapshot_add_curve (snapshot, layer, (int) (i * H + j), angles_kind, n, pair);
+      }
+}
+
+/* b.7 and a.6: head diversity, principal angles, the symmetric energy of
+ * each QK form, and, from the calibration inputs, the KQ-SVD curves. */
+static gboolean
+diagnose_heads (QksSnapshot         *snapshot,
+                guint                layer,
+                const QksAttnHeads  *heads,
+                const QksMatrix     *calibration,
+                GError             **error)
+{
+  g_autoptr(QksHeadDiversity) diversity = NULL;
+  g_autoptr(QksHeadFactors) factors = NULL;
+  g_autofree double *symmetric = NULL;
+  double layer_symmetric;
+
+  if (heads->n_heads < 2)
+    return TRUE;
+
+  if ((diversity = qks_head_diversity_new (heads, QKS_HEAD_GRAM_NORMALISED, error)) == NULL)
+    return FALSE;
+  add_gram (snapshot, layer, QKS_FORM_QK, diversity->qk);
+  if (diversity->ov != NULL)
+    add_gram (snapshot, layer, QKS_FORM_OV, diversity->ov);
+  for (guint s = 0; s < QKS_HEAD_SUBSPACE_N_KINDS; s++)
+    if (diversity->subspaces[s] != NULL)
+      add_angles (snapshot, layer, (QksHeadSubspace) s, diversity->subspaces[s]);
+
+  if ((factors = qks_head_factors_new (heads, QKS_FORM_QK, error)) == NULL ||
+      (symmetric = qks_symmetric_energy_for_heads (factors, &layer_symmetric, error)) == NULL)
+    return FALSE;
+  for (guint h = 0; h < heads->n_heads; h++)
+    qks_snapshot_add_metric (snapshot, layer, (int) h, QKS_FORM_QK, "symmetric_energy", symmetric[h], 0);
+  qks_snapshot_add_metric (snapshot, layer, QKS_WHOLE_LAYER, QKS_FORM_QK, "symmetric_energy", layer_symmetric, 0);
+
+  if (calibration != NULL)
+    {
+      g_autoptr(GPtrArray) curves = qks_kqsvd_curves_new_for_heads (calibration, heads, error);
+
+      if (curves == NULL)
+        return FALSE;
+      for (guint h = 0; h < curves->len; h++)
+        {
+          const QksKqsvdCurves *c = curves->pdata[h];
+          guint half = MAX (c->length / 2, 1) - 1;
+
+          qks_snapshot_add_curve (snapshot, layer, (int) h, "kqsvd", c->length, c->kq);
+          qks_snapshot_add_curve (snapshot, layer, (int) h, "keys-only", c->length, c->keys_only);
+          qks_snapshot_add_metric (snapshot, layer, (int) h, QKS_FORM_QK, "kqsvd_error_half_rank", c->kq[half], 0);
+          qks_snapshot_add_metric (snapshot, layer, (int) h, QKS_FORM_QK, "keys_only_error_half_rank", c->keys_only[half], 0);
+        }
+    }
+  return TRUE;
+}
+
 /**
  * qks_diag_run:
  *
  * Computes every diagnostic of @input's step: per layer and head, the
  * spectra of the forms with their fits against the configured null and
- * against plain MP, the ranks and the weightwatcher metrics, and the
- * rank-collapse events against the first snapshot this context saw.
+ * against plain MP, the ranks and the weightwatcher metrics, the
+ * rank-collapse events against the first snapshot this context saw, head
+ * diversity and principal angles, the symmetric energy of the QK forms,
+ * and the KQ-SVD curves when @input has calibration inputs.
  *
  * Returns: (transfer full): the snapshot, or %NULL with @error set.
  */
@@ -620,7 +731,8 @@ qks_diag_run (QksDiagContext      *self,
     config_key = g_strdup ("external");
 
   for (guint l = 0; l < input->n_layers; l++)
-    if (!diagnose_layer (self, input, config_key, snapshot, l, error))
+    if (!diagnose_layer (self, input, config_key, snapshot, l, error) ||
+        !diagnose_heads (snapshot, l, input->layers[l], input->calibration[l], error))
       return NULL;
 
   return g_steal_pointer (&snapshot);
