@@ -112,9 +112,9 @@ main (int    argc,
       double ms;
 
       qks_blas_set_num_threads (threads);
-      g_assert_true (qks_ww_rand_distance (square, &rng, &r, NULL));
+      g_assert_true (qks_ww_rand_distance (square, NULL, &rng, &r, NULL));
       start = g_get_monotonic_time ();
-      g_assert_true (qks_ww_rand_distance (square, &rng, &r, NULL));
+      g_assert_true (qks_ww_rand_distance (square, NULL, &rng, &r, NULL));
       ms = (g_get_monotonic_time () - start) / 1e3;
       g_print ("qks_ww_rand_distance 768x768, %d BLAS thread%s: %.1f ms (rand_distance %.4f)\n",
                threads, threads == 1 ? "" : "s", ms, r.rand_distance);

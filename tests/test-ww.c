@@ -683,11 +683,11 @@ test_ww_rand_distance (void)
       uv = qks_matrix_multiply (u, QKS_NO_TRANSPOSE, v, QKS_NO_TRANSPOSE, NULL);
 
       qks_rng_init_stream (&shuffle_rng, 500 + seed, 1);
-      g_assert_true (qks_ww_rand_distance (g, &shuffle_rng, &plain, NULL));
+      g_assert_true (qks_ww_rand_distance (g, NULL, &shuffle_rng, &plain, NULL));
 
       for (gsize i = 0; i < 1024 * 256; i++)
         uv->data[i] = g->data[i] + 0.5 * uv->data[i];
-      g_assert_true (qks_ww_rand_distance (uv, &shuffle_rng, &spiked, NULL));
+      g_assert_true (qks_ww_rand_distance (uv, NULL, &shuffle_rng, &spiked, NULL));
 
       g_test_message ("rand_distance: Gaussian %.4f (histogram %.3f, ww_softrank %.3f), "
                       "+ 0.5 UV %.4f (histogram %.3f, ww_softrank %.3f)",
@@ -702,7 +702,7 @@ test_ww_rand_distance (void)
 
       /* The same shuffle stream gives the same answer. */
       qks_rng_init_stream (&shuffle_rng, 500 + seed, 1);
-      g_assert_true (qks_ww_rand_distance (g, &shuffle_rng, &again, NULL));
+      g_assert_true (qks_ww_rand_distance (g, NULL, &shuffle_rng, &again, NULL));
       g_assert_cmpfloat (again.rand_distance, ==, plain.rand_distance);
     }
 }
@@ -717,7 +717,7 @@ test_ww_rand_distance_rejects_nan (void)
 
   qks_rng_init (&rng, 1);
   qks_matrix_set (w, 1, 2, NAN);
-  g_assert_false (qks_ww_rand_distance (w, &rng, &r, &error));
+  g_assert_false (qks_ww_rand_distance (w, NULL, &rng, &r, &error));
   g_assert_error (error, QKS_MATRIX_ERROR, QKS_MATRIX_ERROR_NOT_FINITE);
 }
 

@@ -13,6 +13,7 @@
 #include <glib/gi18n.h>
 
 #include "qks-cli.h"
+#include "qks-recorder.h"
 #include "qks-trainer.h"
 
 typedef struct
@@ -21,9 +22,11 @@ typedef struct
   guint       print_every;
   double      last_val_loss;
   guint       last_val_step;
-  GMainLoop  *loop;
-  QksTrainer *trainer;
-  gboolean    interrupted;
+  GMainLoop   *loop;
+  QksTrainer  *trainer;
+  QksRecorder *recorder;
+  double       flops_per_step;
+  gboolean     interrupted;
 } TrainOutput;
 
 static char *
@@ -49,6 +52,16 @@ on_progress (const QksTrainProgress *p,
     {
       out->last_val_loss = p->val_loss;
       out->last_val_step = p->step;
+    }
+  if (out->recorder != NULL)
+    {
+      const QksTrainConfig *config = qks_trainer_get_config (out->trainer);
+
+      qks_recorder_add_step (out->recorder, p, out->flops_per_step);
+      /* On the training thread, which owns the model: a consistent copy. */
+      if (p->step == p->total_steps ||
+          (config->checkpoint_every > 0 && p->step % config->checkpoint_every == 0))
+        qks_recorder_add_checkpoint (out->recorder, qks_trainer_get_model (out->trainer), p->step);
     }
   val = isfinite (out->last_val_loss) ? g_strdup_printf ("  val %.4f", out->last_val_loss) : g_strdup ("");
 
@@ -120,7 +133,12 @@ qks_cli_train_run (int    argc,
   g_autofree char *description = NULL;
   int d_model = -1, layers = -1, heads = -1, seq_len = -1, groups = -1, latent_kv = -1;
   int latent_q = -1, rope_dim = -1, rank = -1, steps = -1, batch = -1, warmup = -1;
-  int eval_every = -1, checkpoint_every = -1, threads = 0;
+  int eval_every = -1, checkpoint_every = -1, threads = 0, diag_every = -1, mc_draws = -1;
+  g_autofree char *null_law = NULL;
+  g_autofree char *estimator = NULL;
+  g_autofree char *run_path = NULL;
+  g_autoptr(QksRecorder) recorder = NULL;
+  QksDiagOptions diag_options;
   double lr = NAN, corpus_mb = NAN, beta1 = NAN, beta2 = NAN, weight_decay = NAN;
   double clip = NAN, min_lr_ratio = NAN;
   gint64 seed = -1;
@@ -156,7 +174,11 @@ qks_cli_train_run (int    argc,
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed, N_("Random seed (default 1)"), "SEED" },
     { "eval-every", 0, 0, G_OPTION_ARG_INT, &eval_every, N_("Validation loss every N steps (default 100; 0: never)"), "N" },
     { "checkpoint-every", 0, 0, G_OPTION_ARG_INT, &checkpoint_every, N_("Checkpoint every N steps (default: at the end)"), "N" },
-    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, N_("Write checkpoints to this folder"), N_("DIR") },
+    { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, N_("Write checkpoints to this folder, or the run with its diagnostics to this .qkrun file"), N_("DIR|RUN.qkrun") },
+    { "diag-every", 0, 0, G_OPTION_ARG_INT, &diag_every, N_("Diagnostics at steps 0, 1, 2, 4, … then every N steps (default 50; 0: none)"), "N" },
+    { "null", 0, 0, G_OPTION_ARG_STRING, &null_law, N_("Null of the spike counts: matched (default), chain or mp"), N_("LAW") },
+    { "estimator", 0, 0, G_OPTION_ARG_STRING, &estimator, N_("σ² of the MP fit: E1, E2 (default) or E3"), N_("E") },
+    { "mc-draws", 0, 0, G_OPTION_ARG_INT, &mc_draws, N_("Layers simulated for the Monte-Carlo null (default 200)"), "N" },
     { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, N_("Resume the run saved in this checkpoint folder"), N_("DIR") },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, N_("BLAS threads (default: all cores)"), "N" },
     { NULL }
@@ -171,6 +193,29 @@ qks_cli_train_run (int    argc,
     return status;
   if (argc > 1)
     return qks_cli_usage_error ("train", _("Unexpected argument “%s”"), argv[1]);
+
+  qks_diag_options_init (&diag_options);
+  if (null_law != NULL && !qks_diag_null_from_string (null_law, &diag_options.null_law))
+    return qks_cli_usage_error ("train", _("Unknown null “%s” (known: matched, chain, mp)"), null_law);
+  if (estimator != NULL)
+    {
+      if (g_strcmp0 (estimator, "E1") == 0)
+        diag_options.estimator = QKS_SIGMA_E1_TRACE;
+      else if (g_strcmp0 (estimator, "E2") == 0)
+        diag_options.estimator = QKS_SIGMA_E2_MEDIAN;
+      else if (g_strcmp0 (estimator, "E3") == 0)
+        diag_options.estimator = QKS_SIGMA_E3_TRIMMED;
+      else
+        return qks_cli_usage_error ("train", _("Unknown estimator “%s” (known: E1, E2, E3)"), estimator);
+    }
+  if (mc_draws == 0 || mc_draws > 100000 || diag_every < -1)
+    return qks_cli_usage_error ("train", _("Counts must be positive"));
+  if (mc_draws > 0)
+    diag_options.mc_draws = (guint) mc_draws;
+  if (out_dir != NULL && g_str_has_suffix (out_dir, ".qkrun"))
+    run_path = g_steal_pointer (&out_dir);
+  if (resume != NULL && g_str_has_suffix (resume, ".qkrun"))
+    return qks_cli_usage_error ("train", _("--resume takes a checkpoint folder; resuming from a .qkrun file comes with the app"));
 
   if (resume != NULL)
     {
@@ -286,6 +331,8 @@ qks_cli_train_run (int    argc,
       config.optim.total_steps = config.steps;
       config.output_dir = g_strdup (out_dir);
       config.threads = threads;
+      if (diag_every >= 0)
+        config.diag_every = (guint) diag_every;
 
       /* An impossible configuration is a usage error: exit status 2. */
       if (!qks_train_config_validate (&config, &error))
@@ -301,6 +348,18 @@ qks_cli_train_run (int    argc,
   g_printerr ("%s; %s; %u steps from step %u\n", description,
               qks_dataset_get_description (qks_trainer_get_dataset (trainer)),
               qks_trainer_get_config (trainer)->steps, qks_trainer_get_step (trainer));
+
+  if (run_path != NULL)
+    {
+      recorder = qks_recorder_new (run_path, qks_trainer_get_config (trainer), &diag_options, TRUE, &error);
+      if (recorder == NULL)
+        return qks_cli_failure ("train", error);
+      qks_recorder_attach (recorder, trainer);
+      out.recorder = recorder;
+      out.flops_per_step = 3.0 * qks_model_forward_flops (&qks_trainer_get_config (trainer)->model,
+                                                         qks_trainer_get_config (trainer)->model.seq_len) *
+                           qks_trainer_get_config (trainer)->batch_size;
+    }
 
   out.on_terminal = isatty (fileno (stderr));
   out.print_every = MAX (qks_trainer_get_config (trainer)->steps / 50, 1);
@@ -319,9 +378,24 @@ qks_cli_train_run (int    argc,
 
   if (!qks_trainer_join (trainer, &error))
     {
+      g_autoptr(GError) record_error = NULL;
+
       if (out.on_terminal)
         fputc ('\n', stderr);
+      /* What was recorded before the failure stays in the run. */
+      if (recorder != NULL)
+        qks_recorder_finish (recorder, &record_error);
       return qks_cli_failure ("train", error);
+    }
+
+  if (recorder != NULL)
+    {
+      if (out.on_terminal)
+        g_printerr (_("Finishing the diagnostics…\n"));
+      if (!qks_recorder_finish (recorder, &error))
+        return qks_cli_failure ("train", error);
+      g_print (_("Run with %u diagnostic snapshots saved in %s (diagnostics took %.1f s on their own thread)\n"),
+               qks_recorder_get_n_snapshots (recorder), run_path, qks_recorder_get_diag_seconds (recorder));
     }
 
   if (isfinite (out.last_val_loss))

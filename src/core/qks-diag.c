@@ -198,7 +198,7 @@ simulate_mc_null (QksDiagContext       *self,
           GArray *values;
           double statistic;
 
-          if (!qks_form_spectrum (form, &spectrum, NULL))
+          if (!qks_form_spectrum (form, &spectrum, NULL, NULL))
             continue;
           statistic = normalised_max (&spectrum);
           qks_form_spectrum_clear (&spectrum);
@@ -499,10 +499,12 @@ diagnose_layer (QksDiagContext      *self,
       const QksForm *form = forms->pdata[i];
       QksFormSpectrum spectrum;
       QksRanks ranks;
+      g_autoptr(QksMatrix) dense = NULL;
       g_autofree double *evals = NULL;
+      g_autofree double *evals_all = NULL;
       gboolean ok;
 
-      if (!qks_form_spectrum (form, &spectrum, error))
+      if (!qks_form_spectrum (form, &spectrum, &dense, error))
         return FALSE;
 
       ok = fit_form (self, input, config_key, snapshot, layer, form, &spectrum, error) &&
@@ -531,6 +533,7 @@ diagnose_layer (QksDiagContext      *self,
       evals = g_new (double, MAX (spectrum.rank, 1));
       for (guint j = 0; j < spectrum.rank; j++)
         evals[j] = spectrum.singular_values[j] * spectrum.singular_values[j];
+      evals_all = g_memdup2 (evals, MAX (spectrum.rank, 1) * sizeof (double));
 
       if (o->weightwatcher && spectrum.rank >= 2)
         {
@@ -563,12 +566,11 @@ diagnose_layer (QksDiagContext      *self,
       /* rand_distance compares with the shuffled entries of a full-rank
        * matrix; for a rank-deficient form the gap is structural, not learnt. */
       if (o->rand_distance && form->form == QKS_FORM_QK && form->head == QKS_WHOLE_LAYER &&
-          spectrum.rank == spectrum.n_cols)
+          spectrum.rank == spectrum.n_cols && dense != NULL)
         {
-          g_autoptr(QksMatrix) dense = qks_form_dense (form);
           QksWwRandom random;
 
-          if (dense != NULL && qks_ww_rand_distance (dense, &self->rng, &random, NULL))
+          if (qks_ww_rand_distance (dense, evals_all, &self->rng, &random, NULL))
             {
               ADD ("ww_rand_distance", random.rand_distance);
               ADD ("ww_rand_distance_hist", random.rand_distance_hist);

@@ -13,14 +13,16 @@
 G_BEGIN_DECLS
 
 /* One form of one head (or of the whole layer, head = QKS_WHOLE_LAYER) as
- * SCIENCE.md b.1 defines it, held as thin factors: the form is U Vᵀ with U
- * n_rows × w and V n_cols × w, so that no d × d matrix is formed. */
+ * SCIENCE.md b.1 defines it, held as thin factors: the form is B = U Vᵀ,
+ * stored as their transposes Uᵀ (w × n_u) and Vᵀ (w × n_v), which are the
+ * weights' own rows (for the QK form, Uᵀ = W_Q and Vᵀ = W_K), so that
+ * building them is a copy and no d × d matrix is formed for a head. */
 typedef struct
 {
   QksFormKind  form;
   int          head;
-  QksMatrix   *u;
-  QksMatrix   *v;
+  QksMatrix   *ut;
+  QksMatrix   *vt;
   guint        rank;             /* structural rank: the values analysed */
   guint        chain_length;     /* the chain of random factors of its null (b.4) */
   guint        chain[QKS_MAX_CHAIN];
@@ -42,6 +44,7 @@ GPtrArray *qks_forms_from_heads      (const QksAttnHeads   *heads,
                                       gboolean              with_ov);
 gboolean   qks_form_spectrum         (const QksForm        *form,
                                       QksFormSpectrum      *spectrum,
+                                      QksMatrix           **dense,
                                       GError              **error);
 void       qks_form_spectrum_clear   (QksFormSpectrum      *spectrum);
 QksMatrix *qks_form_dense            (const QksForm        *form);

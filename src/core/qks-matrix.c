@@ -7,6 +7,7 @@
 
 #include <float.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cblas.h>
@@ -426,5 +427,56 @@ qks_matrix_qr (const QksMatrix  *matrix,
       *q = g_steal_pointer (&q_out);
     }
 
+  return TRUE;
+}
+
+static int
+compare_descending (const void *a,
+                    const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+
+  return (x < y) - (x > y);
+}
+
+/**
+ * qks_matrix_squared_singular_values:
+ * @values: (out caller-allocates): room for min(rows, cols) values, set in
+ *   descending order
+ *
+ * The squared singular values s² of @matrix, from the eigenvalues of the
+ * smaller of MᵀM and MMᵀ (a symmetric rank-k update and dsyevd): about
+ * three times faster than a singular value decomposition of a square
+ * matrix, and exact to ε·s_max² in absolute terms, which is all a spectral
+ * histogram or a norm can resolve. Small values lose relative accuracy:
+ * use qks_matrix_svd() when they matter one by one.
+ */
+gboolean
+qks_matrix_squared_singular_values (const QksMatrix  *matrix,
+                                    double           *values,
+                                    GError          **error)
+{
+  gsize m = matrix->rows, n = matrix->cols, small = MIN (m, n);
+  g_autoptr(QksMatrix) gram = NULL;
+  lapack_int info;
+
+  if (!check_lapack_size (matrix, "Singular values", error) ||
+      !check_finite (matrix, "Singular values", error))
+    return FALSE;
+
+  /* Row-major M is column-major Mᵀ: syrk without transposing gives MᵀM. */
+  gram = qks_matrix_new (small, small);
+  cblas_dsyrk (CblasColMajor, CblasUpper, n <= m ? CblasNoTrans : CblasTrans, (int) small,
+               (int) MAX (m, n), 1.0, matrix->data, (int) n, 0.0, gram->data, (int) small);
+  info = LAPACKE_dsyevd (LAPACK_COL_MAJOR, 'N', 'U', (int) small, gram->data, (int) small, values);
+  if (info != 0)
+    {
+      g_set_error (error, QKS_MATRIX_ERROR, QKS_MATRIX_ERROR_NO_CONVERGENCE,
+                   "The symmetric eigensolver (dsyevd) failed with status %d", (int) info);
+      return FALSE;
+    }
+  qsort (values, small, sizeof (double), compare_descending);
+  for (gsize i = 0; i < small; i++)
+    values[i] = MAX (values[i], 0.0);
   return TRUE;
 }

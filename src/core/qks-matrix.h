@@ -91,6 +91,9 @@ gboolean   qks_matrix_svd                    (const QksMatrix    *matrix,
                                               QksMatrix         **u,
                                               QksMatrix         **vt,
                                               GError            **error);
+gboolean   qks_matrix_squared_singular_values (const QksMatrix   *matrix,
+                                              double             *values,
+                                              GError            **error);
 gboolean   qks_matrix_qr                     (const QksMatrix    *matrix,
                                               QksMatrix         **q,
                                               QksMatrix         **r,

@@ -847,6 +847,8 @@ qks_ww_compare_random (const double *evals,
 /**
  * qks_ww_rand_distance:
  * @w: the weight matrix, either orientation
+ * @evals: (nullable): its min(rows, cols) eigenvalues s², descending, when
+ *   the caller has them already
  * @rng: the source of the shuffle
  * @out: (out caller-allocates): the comparison
  *
@@ -859,6 +861,7 @@ qks_ww_compare_random (const double *evals,
  */
 gboolean
 qks_ww_rand_distance (const QksMatrix  *w,
+                      const double     *known_evals,
                       QksRng           *rng,
                       QksWwRandom      *out,
                       GError          **error)
@@ -870,7 +873,9 @@ qks_ww_rand_distance (const QksMatrix  *w,
 
   evals = g_new (double, MAX (k, 1));
   rand_evals = g_new (double, MAX (k, 1));
-  if (!qks_matrix_svd (w, evals, NULL, NULL, error))
+  if (known_evals != NULL)
+    memcpy (evals, known_evals, k * sizeof (double));
+  else if (!qks_matrix_squared_singular_values (w, evals, error))
     return FALSE;
 
   shuffled = qks_matrix_copy (w);
@@ -882,14 +887,8 @@ qks_ww_rand_distance (const QksMatrix  *w,
       shuffled->data[i - 1] = shuffled->data[j];
       shuffled->data[j] = tmp;
     }
-  if (!qks_matrix_svd (shuffled, rand_evals, NULL, NULL, error))
+  if (!qks_matrix_squared_singular_values (shuffled, rand_evals, error))
     return FALSE;
-
-  for (gsize i = 0; i < k; i++)
-    {
-      evals[i] *= evals[i];
-      rand_evals[i] *= rand_evals[i];
-    }
 
   qks_ww_compare_random (evals, rand_evals, k, out);
   return TRUE;

@@ -98,6 +98,7 @@ gboolean  qks_ww_fit_pooled                (const double * const *evals,
                                             GError              **error);
 
 gboolean  qks_ww_rand_distance             (const QksMatrix      *w,
+                                            const double         *evals,
                                             QksRng               *rng,
                                             QksWwRandom          *out,
                                             GError              **error);

@@ -1,0 +1,229 @@
+/* qks-recorder.c: a training run's history, written to its .qkrun as it goes
+ *
+ * Copyright 2026 The QK Scope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <math.h>
+
+#include "qks-checkpoint.h"
+#include "qks-json.h"
+#include "qks-recorder.h"
+
+struct _QksRecorder
+{
+  QksRunWriter            *writer;
+  QksDiagContext          *context;
+  GThreadPool             *pool;         /* one thread: snapshots in step order */
+  QksRecorderSnapshotFunc  snapshot_func;
+  gpointer                 snapshot_data;
+
+  GMutex                   mutex;        /* guards what the worker reports back */
+  GError                  *error;        /* the first failure of a snapshot */
+  double                   diag_seconds;
+  guint                    n_snapshots;
+};
+
+static void
+compute_snapshot (gpointer data,
+                  gpointer user_data)
+{
+  QksRecorder *self = user_data;
+  g_autoptr(QksDiagInput) input = data;
+  g_autoptr(GError) error = NULL;
+  gint64 start = g_get_monotonic_time ();
+  QksSnapshot *snapshot = qks_diag_run (self->context, input, &error);
+  double seconds = (g_get_monotonic_time () - start) / 1e6;
+
+  g_mutex_lock (&self->mutex);
+  self->diag_seconds += seconds;
+  if (snapshot == NULL && self->error == NULL)
+    self->error = g_steal_pointer (&error);
+  if (snapshot != NULL)
+    self->n_snapshots++;
+  g_mutex_unlock (&self->mutex);
+
+  if (snapshot == NULL)
+    return;
+  if (self->snapshot_func != NULL)
+    self->snapshot_func (snapshot, self->snapshot_data);
+  qks_run_writer_append_snapshot (self->writer, snapshot);
+}
+
+/**
+ * qks_recorder_new:
+ * @run_path: the .qkrun file to create
+ * @config: the run's configuration, stored in the file
+ *
+ * Returns: (transfer full): a recorder, or %NULL with @error set (the file
+ *   exists and @overwrite is not set, the folder cannot be written, …).
+ */
+QksRecorder *
+qks_recorder_new (const char            *run_path,
+                  const QksTrainConfig  *config,
+                  const QksDiagOptions  *options,
+                  gboolean               overwrite,
+                  GError               **error)
+{
+  g_autoptr(QksRecorder) self = g_new0 (QksRecorder, 1);
+  g_autoptr(JsonNode) config_json = qks_train_config_to_json (config);
+  g_autofree char *config_text = qks_json_to_string (config_json, FALSE);
+
+  g_mutex_init (&self->mutex);
+  self->context = qks_diag_context_new (options);
+  self->writer = qks_run_writer_create (run_path, config_text, overwrite, error);
+  if (self->writer == NULL)
+    return NULL;
+  self->pool = g_thread_pool_new (compute_snapshot, self, 1, TRUE, error);
+  if (self->pool == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+void
+qks_recorder_free (QksRecorder *self)
+{
+  if (self == NULL)
+    return;
+  if (self->pool != NULL)
+    g_thread_pool_free (self->pool, FALSE, TRUE);
+  g_clear_pointer (&self->writer, qks_run_writer_free);
+  g_clear_pointer (&self->context, qks_diag_context_free);
+  g_clear_error (&self->error);
+  g_mutex_clear (&self->mutex);
+  g_free (self);
+}
+
+static void
+on_snapshot_due (QksDiagInput *input,
+                 gpointer      user_data)
+{
+  qks_recorder_add_input (user_data, input);
+}
+
+/**
+ * qks_recorder_attach:
+ *
+ * Takes @trainer's diagnostic snapshots (its snapshot function).
+ */
+void
+qks_recorder_attach (QksRecorder *self,
+                     QksTrainer  *trainer)
+{
+  qks_trainer_set_snapshot_func (trainer, on_snapshot_due, self);
+}
+
+void
+qks_recorder_set_snapshot_func (QksRecorder             *self,
+                                QksRecorderSnapshotFunc  func,
+                                gpointer                 user_data)
+{
+  self->snapshot_func = func;
+  self->snapshot_data = user_data;
+}
+
+/**
+ * qks_recorder_add_step:
+ * @flops_per_step: matrix-product FLOPs of one step, for the cumulative count
+ */
+void
+qks_recorder_add_step (QksRecorder            *self,
+                       const QksTrainProgress *progress,
+                       double                  flops_per_step)
+{
+  QksStepRecord record = {
+    .step = progress->step,
+    .wall_time = g_get_real_time () / 1e6,
+    .train_loss = progress->loss,
+    .val_loss = progress->val_loss,
+    .learning_rate = progress->learning_rate,
+    .grad_norm = progress->grad_norm,
+    .tokens_per_second = progress->tokens_per_second,
+    .flops = flops_per_step * progress->step,
+  };
+
+  qks_run_writer_append_step (self->writer, &record);
+}
+
+/**
+ * qks_recorder_add_input:
+ * @input: (transfer full): what a snapshot is computed from
+ *
+ * Queues a snapshot for the diagnostics worker and returns at once.
+ */
+void
+qks_recorder_add_input (QksRecorder  *self,
+                        QksDiagInput *input)
+{
+  g_thread_pool_push (self->pool, input, NULL);
+}
+
+/**
+ * qks_recorder_add_checkpoint:
+ *
+ * Copies @model's weights, as a safetensors file, into the run. Call it
+ * from the thread that owns the model.
+ */
+void
+qks_recorder_add_checkpoint (QksRecorder *self,
+                             QksModel    *model,
+                             guint        step)
+{
+  g_autoptr(GBytes) bytes = qks_checkpoint_model_to_bytes (model, step);
+
+  qks_run_writer_append_checkpoint (self->writer, step, bytes);
+}
+
+/**
+ * qks_recorder_finish:
+ *
+ * Waits until every queued snapshot is computed and everything is written,
+ * then closes the file.
+ *
+ * Returns: %FALSE with the first error of a snapshot or of the file.
+ */
+gboolean
+qks_recorder_finish (QksRecorder  *self,
+                     GError      **error)
+{
+  g_autoptr(GError) write_error = NULL;
+  gboolean closed;
+
+  g_thread_pool_free (g_steal_pointer (&self->pool), FALSE, TRUE);
+  closed = qks_run_writer_close (self->writer, &write_error);
+
+  if (self->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&self->error));
+      return FALSE;
+    }
+  if (!closed)
+    {
+      g_propagate_error (error, g_steal_pointer (&write_error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+double
+qks_recorder_get_diag_seconds (QksRecorder *self)
+{
+  double seconds;
+
+  g_mutex_lock (&self->mutex);
+  seconds = self->diag_seconds;
+  g_mutex_unlock (&self->mutex);
+  return seconds;
+}
+
+guint
+qks_recorder_get_n_snapshots (QksRecorder *self)
+{
+  guint n;
+
+  g_mutex_lock (&self->mutex);
+  n = self->n_snapshots;
+  g_mutex_unlock (&self->mutex);
+  return n;
+}
