@@ -17,6 +17,7 @@
 #include "qks-json.h"
 #include "qks-law-chain.h"
 #include "qks-model.h"
+#include "qks-parallel.h"
 #include "qks-ranks.h"
 #include "qks-ww.h"
 
@@ -30,7 +31,7 @@ struct _QksDiagContext
   GHashTable     *mc_thresholds;  /* "CONFIG|form|head-or-layer" → double * */
   GHashTable     *mc_done;        /* CONFIG → TRUE once simulated */
   GArray         *reference_erank; /* per layer: the QK form's erank % at the first snapshot */
-  QksRng          rng;
+  GMutex          mutex;          /* the layers run in parallel: guards the caches above */
 };
 
 void
@@ -84,7 +85,7 @@ qks_diag_context_new (const QksDiagOptions *options)
   self->mc_thresholds = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->mc_done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->reference_erank = g_array_new (FALSE, TRUE, sizeof (double));
-  qks_rng_init_stream (&self->rng, options->seed, 17);
+  g_mutex_init (&self->mutex);
   return self;
 }
 
@@ -97,6 +98,7 @@ qks_diag_context_free (QksDiagContext *self)
   g_hash_table_unref (self->mc_thresholds);
   g_hash_table_unref (self->mc_done);
   g_array_unref (self->reference_erank);
+  g_mutex_clear (&self->mutex);
   g_free (self);
 }
 
@@ -131,13 +133,17 @@ chain_law_for (QksDiagContext *self,
   if (form->chain_length < 2)
     return NULL;
   key = chain_key (form->chain, form->chain_length);
-  if (g_hash_table_lookup_extended (self->chain_laws, key, NULL, (gpointer *) &law))
-    return law;
 
-  law = qks_chain_law_new (form->chain, form->chain_length, NULL);
-  if (law != NULL && qks_chain_law_get_rank (law) != form->rank)
-    g_clear_pointer (&law, qks_chain_law_free);
-  g_hash_table_insert (self->chain_laws, g_steal_pointer (&key), law);
+  /* Built under the lock: a law takes up to a second, once. */
+  g_mutex_lock (&self->mutex);
+  if (!g_hash_table_lookup_extended (self->chain_laws, key, NULL, (gpointer *) &law))
+    {
+      law = qks_chain_law_new (form->chain, form->chain_length, NULL);
+      if (law != NULL && qks_chain_law_get_rank (law) != form->rank)
+        g_clear_pointer (&law, qks_chain_law_free);
+      g_hash_table_insert (self->chain_laws, g_steal_pointer (&key), law);
+    }
+  g_mutex_unlock (&self->mutex);
   return law;
 }
 
@@ -243,14 +249,14 @@ mc_threshold_for (QksDiagContext       *self,
 
   if (!input->from_model)
     return FALSE;
-  if (!g_hash_table_contains (self->mc_done, config_key))
-    simulate_mc_null (self, &input->config, config_key);
 
   k = mc_key (config_key, form->form, form->head == QKS_WHOLE_LAYER);
-  if ((found = g_hash_table_lookup (self->mc_thresholds, k)) == NULL)
-    return FALSE;
-  *threshold = *found;
-  return TRUE;
+  g_mutex_lock (&self->mutex);
+  found = g_hash_table_lookup (self->mc_thresholds, k);
+  if (found != NULL)
+    *threshold = *found;
+  g_mutex_unlock (&self->mutex);
+  return found != NULL;
 }
 
 /* One form ------------------------------------------------------------------ */
@@ -455,6 +461,7 @@ check_collapse (QksDiagContext *self,
   double reference;
   QksRankCollapse collapse;
 
+  g_mutex_lock (&self->mutex);
   if (self->reference_erank->len <= layer)
     {
       double missing = NAN;
@@ -465,6 +472,7 @@ check_collapse (QksDiagContext *self,
   if (!isfinite (g_array_index (self->reference_erank, double, layer)))
     g_array_index (self->reference_erank, double, layer) = erank_pct;
   reference = g_array_index (self->reference_erank, double, layer);
+  g_mutex_unlock (&self->mutex);
 
   collapse = qks_ranks_collapse_event (reference, erank_pct, spike_mass);
   if (collapse != QKS_RANK_COLLAPSE_NONE)
@@ -570,7 +578,11 @@ diagnose_layer (QksDiagContext      *self,
         {
           QksWwRandom random;
 
-          if (qks_ww_rand_distance (dense, evals_all, &self->rng, &random, NULL))
+          QksRng rng;
+
+          /* A stream per (step, layer): the same shuffle whatever thread runs it. */
+          qks_rng_init_stream (&rng, self->options.seed, ((guint64) input->step << 16) | layer);
+          if (qks_ww_rand_distance (dense, evals_all, &rng, &random, NULL))
             {
               ADD ("ww_rand_distance", random.rand_distance);
               ADD ("ww_rand_distance_hist", random.rand_distance_hist);
@@ -715,6 +727,45 @@ diagnose_heads (QksSnapshot         *snapshot,
  *
  * Returns: (transfer full): the snapshot, or %NULL with @error set.
  */
+typedef struct
+{
+  QksDiagContext     *self;
+  const QksDiagInput *input;
+  const char         *config_key;
+  QksSnapshot       **parts;
+  GError            **errors;
+} LayerJob;
+
+static void
+diagnose_layers (gsize    begin,
+                 gsize    end,
+                 guint    thread,
+                 gpointer data)
+{
+  LayerJob *job = data;
+
+  for (gsize l = begin; l < end; l++)
+    {
+      QksSnapshot *part = qks_snapshot_new (job->input->step);
+
+      if (!diagnose_layer (job->self, job->input, job->config_key, part, (guint) l, &job->errors[l]) ||
+          !diagnose_heads (part, (guint) l, job->input->layers[l], job->input->calibration[l], &job->errors[l]))
+        g_clear_pointer (&part, qks_snapshot_free);
+      job->parts[l] = part;
+    }
+}
+
+/* The layers are independent: they go to threads from a pool of their own
+ * (qks_parallel_for is taken by the loops inside, which cannot nest). */
+static void
+diagnose_one_layer (gpointer data,
+                    gpointer user_data)
+{
+  gsize layer = GPOINTER_TO_SIZE (data) - 1;
+
+  diagnose_layers (layer, layer + 1, 0, user_data);
+}
+
 QksSnapshot *
 qks_diag_run (QksDiagContext      *self,
               const QksDiagInput  *input,
@@ -722,20 +773,49 @@ qks_diag_run (QksDiagContext      *self,
 {
   g_autoptr(QksSnapshot) snapshot = qks_snapshot_new (input->step);
   g_autofree char *config_key = NULL;
+  g_autofree QksSnapshot **parts = g_new0 (QksSnapshot *, MAX (input->n_layers, 1));
+  g_autofree GError **errors = g_new0 (GError *, MAX (input->n_layers, 1));
+  LayerJob job = { self, input, NULL, parts, errors };
+  guint threads = MIN (qks_parallel_get_threads (), input->n_layers);
+  gboolean failed = FALSE;
 
   if (input->from_model)
     {
       g_autoptr(JsonNode) node = qks_model_config_to_json (&input->config);
 
       config_key = qks_json_to_string (node, FALSE);
+      if (!g_hash_table_contains (self->mc_done, config_key))
+        simulate_mc_null (self, &input->config, config_key);
     }
   else
     config_key = g_strdup ("external");
+  job.config_key = config_key;
 
+  if (threads > 1)
+    {
+      GThreadPool *pool = g_thread_pool_new (diagnose_one_layer, &job, (int) threads, TRUE, NULL);
+
+      for (guint l = 0; l < input->n_layers; l++)
+        g_thread_pool_push (pool, GSIZE_TO_POINTER ((gsize) l + 1), NULL);
+      g_thread_pool_free (pool, FALSE, TRUE);
+    }
+  else
+    diagnose_layers (0, input->n_layers, 0, &job);
+
+  /* In layer order, whatever order the threads finished in. */
   for (guint l = 0; l < input->n_layers; l++)
-    if (!diagnose_layer (self, input, config_key, snapshot, l, error) ||
-        !diagnose_heads (snapshot, l, input->layers[l], input->calibration[l], error))
-      return NULL;
-
+    {
+      if (errors[l] != NULL && !failed)
+        {
+          g_propagate_error (error, g_steal_pointer (&errors[l]));
+          failed = TRUE;
+        }
+      g_clear_error (&errors[l]);
+      if (parts[l] != NULL)
+        qks_snapshot_merge (snapshot, parts[l]);
+      g_clear_pointer (&parts[l], qks_snapshot_free);
+    }
+  if (failed)
+    return NULL;
   return g_steal_pointer (&snapshot);
 }

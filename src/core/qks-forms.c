@@ -13,11 +13,55 @@
 
 #include "qks-forms.h"
 
+static void
+factor_clear (QksFactor *factor)
+{
+  if (factor->owned)
+    qks_matrix_free (factor->matrix);
+  factor->matrix = NULL;
+}
+
 void
 qks_form_clear (QksForm *form)
 {
-  g_clear_pointer (&form->ut, qks_matrix_free);
-  g_clear_pointer (&form->vt, qks_matrix_free);
+  factor_clear (&form->u);
+  factor_clear (&form->v);
+}
+
+/* n: the rows of U; w: its columns. */
+static gsize
+factor_n (const QksFactor *factor)
+{
+  return factor->transposed ? factor->matrix->cols : factor->matrix->rows;
+}
+
+static gsize
+factor_w (const QksFactor *factor)
+{
+  return factor->transposed ? factor->matrix->rows : factor->matrix->cols;
+}
+
+static QksFactor
+rows_of (const QksMatrix *matrix)
+{
+  QksFactor factor = { (QksMatrix *) matrix, TRUE, FALSE };
+
+  return factor;
+}
+
+static QksFactor
+columns_of (const QksMatrix *matrix)
+{
+  QksFactor factor = { (QksMatrix *) matrix, FALSE, FALSE };
+
+  return factor;
+}
+
+static QksFactor
+owned (QksFactor factor)
+{
+  factor.owned = TRUE;
+  return factor;
 }
 
 static void
@@ -55,19 +99,24 @@ stack_rows (QksMatrix **matrices,
   return out;
 }
 
-/* [m_1 | m_2 | …]ᵀ for m_i d × cols_i: the OV form's W_O blocks as rows. */
+/* [m_1 | m_2 | …] for m_i d × cols_i: the OV form's W_O blocks side by side. */
 static QksMatrix *
-stack_columns_transposed (QksMatrix **matrices,
-                          guint       n)
+stack_columns (QksMatrix **matrices,
+               guint       n)
 {
-  g_autofree QksMatrix **parts = g_new0 (QksMatrix *, n);
+  gsize d = matrices[0]->rows, width = 0, at = 0;
   QksMatrix *out;
 
   for (guint i = 0; i < n; i++)
-    parts[i] = qks_matrix_transpose (matrices[i]);
-  out = stack_rows (parts, n, FALSE);
+    width += matrices[i]->cols;
+  out = qks_matrix_new (d, width);
   for (guint i = 0; i < n; i++)
-    qks_matrix_free (parts[i]);
+    {
+      for (gsize r = 0; r < d; r++)
+        memcpy (out->data + r * width + at, matrices[i]->data + r * matrices[i]->cols,
+                matrices[i]->cols * sizeof (double));
+      at += matrices[i]->cols;
+    }
   return out;
 }
 
@@ -86,8 +135,8 @@ static QksForm *
 new_form (GPtrArray   *forms,
           QksFormKind  kind,
           int          head,
-          QksMatrix   *ut,
-          QksMatrix   *vt,
+          QksFactor    u,
+          QksFactor    v,
           const guint *chain,
           guint        chain_length)
 {
@@ -95,9 +144,9 @@ new_form (GPtrArray   *forms,
 
   form->form = kind;
   form->head = head;
-  form->ut = ut;
-  form->vt = vt;
-  form->rank = (guint) MIN (MIN (ut->cols, vt->cols), ut->rows);
+  form->u = u;
+  form->v = v;
+  form->rank = (guint) MIN (MIN (factor_n (&u), factor_n (&v)), factor_w (&u));
   form->chain_length = MIN (chain_length, QKS_MAX_CHAIN);
   if (chain_length > 0)
     {
@@ -135,43 +184,44 @@ qks_forms_from_heads (const QksAttnHeads *heads,
   for (guint h = 0; h < H; h++)
     {
       /* B_h = W_Q,hᵀ W_K,h: Uᵀ = W_Q,h, Vᵀ = W_K,h. */
-      new_form (forms, QKS_FORM_QK, (int) h, qks_matrix_copy (heads->w_q[h]),
-                qks_matrix_copy (heads->w_k[h]), heads->head_chain, heads->head_chain_length);
+      new_form (forms, QKS_FORM_QK, (int) h, rows_of (heads->w_q[h]), rows_of (heads->w_k[h]),
+                heads->head_chain, heads->head_chain_length);
 
       if (heads->w_q_rope != NULL)
         {
           QksMatrix *q_parts[2] = { heads->w_q[h], heads->w_q_rope[h] };
           QksMatrix *k_parts[2] = { heads->w_k[h], heads->w_k_rope };
 
-          new_form (forms, QKS_FORM_QK_ROPE, (int) h, qks_matrix_copy (heads->w_q_rope[h]),
-                    qks_matrix_copy (heads->w_k_rope), rope_chain, 4);
+          new_form (forms, QKS_FORM_QK_ROPE, (int) h, rows_of (heads->w_q_rope[h]),
+                    rows_of (heads->w_k_rope), rope_chain, 4);
           /* The sum is no single chain: only the Monte-Carlo null fits it. */
-          new_form (forms, QKS_FORM_QK_SUM, (int) h, stack_rows (q_parts, 2, FALSE),
-                    stack_rows (k_parts, 2, FALSE), NULL, 0);
+          new_form (forms, QKS_FORM_QK_SUM, (int) h, owned (rows_of (stack_rows (q_parts, 2, FALSE))),
+                    owned (rows_of (stack_rows (k_parts, 2, FALSE))), NULL, 0);
         }
 
-      /* C_h = W_Q,h W_K,hᵀ: Uᵀ = W_Q,hᵀ. */
+      /* C_h = W_Q,h W_K,hᵀ: U = W_Q,h. */
       if (with_cross_gram)
-        new_form (forms, QKS_FORM_CROSS_GRAM, (int) h, qks_matrix_transpose (heads->w_q[h]),
-                  qks_matrix_transpose (heads->w_k[h]), cross_chain, 3);
-      /* W_O,h W_V,h: Uᵀ = W_O,hᵀ, Vᵀ = W_V,h. */
+        new_form (forms, QKS_FORM_CROSS_GRAM, (int) h, columns_of (heads->w_q[h]),
+                  columns_of (heads->w_k[h]), cross_chain, 3);
+      /* W_O,h W_V,h: U = W_O,h, Vᵀ = W_V,h. */
       if (with_ov)
-        new_form (forms, QKS_FORM_OV, (int) h, qks_matrix_transpose (heads->w_o[h]),
-                  qks_matrix_copy (heads->w_v[h]), ov_chain, ov_chain_length);
+        new_form (forms, QKS_FORM_OV, (int) h, columns_of (heads->w_o[h]),
+                  rows_of (heads->w_v[h]), ov_chain, ov_chain_length);
     }
 
-  new_form (forms, QKS_FORM_QK, QKS_WHOLE_LAYER, stack_rows (heads->w_q, H, FALSE),
-            stack_rows (heads->w_k, H, FALSE), heads->layer_chain, heads->layer_chain_length);
+  new_form (forms, QKS_FORM_QK, QKS_WHOLE_LAYER, owned (rows_of (stack_rows (heads->w_q, H, FALSE))),
+            owned (rows_of (stack_rows (heads->w_k, H, FALSE))), heads->layer_chain,
+            heads->layer_chain_length);
 
   if (heads->w_q_rope != NULL)
     {
       g_autofree QksMatrix **q_parts = g_new0 (QksMatrix *, H + 1);
       g_autofree QksMatrix **k_parts = g_new0 (QksMatrix *, H + 1);
-      g_autoptr(QksMatrix) q_rope_sum = stack_rows (heads->w_q_rope, H, TRUE);
+      QksMatrix *q_rope_sum = stack_rows (heads->w_q_rope, H, TRUE);
 
       /* Σ_h W_QR,hᵀ W_KR = (Σ_h W_QR,h)ᵀ W_KR: the shared key makes it thin. */
-      new_form (forms, QKS_FORM_QK_ROPE, QKS_WHOLE_LAYER, qks_matrix_copy (q_rope_sum),
-                qks_matrix_copy (heads->w_k_rope), rope_chain, 4);
+      new_form (forms, QKS_FORM_QK_ROPE, QKS_WHOLE_LAYER, owned (rows_of (q_rope_sum)),
+                rows_of (heads->w_k_rope), rope_chain, 4);
 
       for (guint h = 0; h < H; h++)
         {
@@ -180,57 +230,72 @@ qks_forms_from_heads (const QksAttnHeads *heads,
         }
       q_parts[H] = q_rope_sum;
       k_parts[H] = heads->w_k_rope;
-      new_form (forms, QKS_FORM_QK_SUM, QKS_WHOLE_LAYER, stack_rows (q_parts, H + 1, FALSE),
-                stack_rows (k_parts, H + 1, FALSE), NULL, 0);
+      new_form (forms, QKS_FORM_QK_SUM, QKS_WHOLE_LAYER, owned (rows_of (stack_rows (q_parts, H + 1, FALSE))),
+                owned (rows_of (stack_rows (k_parts, H + 1, FALSE))), NULL, 0);
     }
 
   if (with_cross_gram)
     {
       guint layer_cross[3] = { H * d_qk, d, H * d_qk };
-      g_autoptr(QksMatrix) w_q = stack_rows (heads->w_q, H, FALSE);
-      g_autoptr(QksMatrix) w_k = stack_rows (heads->w_k, H, FALSE);
-
-      /* C = W^Q W^Kᵀ, the stacked weights: Uᵀ = W^Qᵀ. */
-      new_form (forms, QKS_FORM_CROSS_GRAM, QKS_WHOLE_LAYER, qks_matrix_transpose (w_q),
-                qks_matrix_transpose (w_k), layer_cross, 3);
+      /* C = W^Q W^Kᵀ, the stacked weights: U = W^Q. */
+      new_form (forms, QKS_FORM_CROSS_GRAM, QKS_WHOLE_LAYER, owned (columns_of (stack_rows (heads->w_q, H, FALSE))),
+                owned (columns_of (stack_rows (heads->w_k, H, FALSE))), layer_cross, 3);
     }
   if (with_ov)
     {
       guint layer_ov[4] = { d, H * d_v, mla ? heads->head_chain[3] : d, d };
 
-      new_form (forms, QKS_FORM_OV, QKS_WHOLE_LAYER, stack_columns_transposed (heads->w_o, H),
-                stack_rows (heads->w_v, H, FALSE), layer_ov, mla ? 4 : 3);
+      new_form (forms, QKS_FORM_OV, QKS_WHOLE_LAYER, owned (columns_of (stack_columns (heads->w_o, H))),
+                owned (rows_of (stack_rows (heads->w_v, H, FALSE))), layer_ov, mla ? 4 : 3);
     }
 
   return forms;
 }
 
-/* R of U = Q R from Uᵀ (w × n, row-major), which is U in column-major
- * order: dgeqrf works on it in place, with no transposition. */
+/* R of U = Q R, without transposing: Uᵀ stored row-major is U in
+ * column-major order (dgeqrf); U stored row-major is Uᵀ in column-major
+ * order, whose LQ factorisation Uᵀ = L Q gives R = Lᵀ (dgelqf). Either way
+ * R's entries land where a row-major upper triangle reads them. */
 static QksMatrix *
-triangular_factor (const QksMatrix  *ut,
+triangular_factor (const QksFactor  *factor,
                    GError          **error)
 {
-  g_autoptr(QksMatrix) work = qks_matrix_copy (ut);
-  g_autofree double *tau = g_new (double, MAX (MIN (ut->rows, ut->cols), 1));
-  gsize n = ut->cols, w = ut->rows, k = MIN (n, w);
+  g_autoptr(QksMatrix) work = qks_matrix_copy (factor->matrix);
+  gsize n = factor_n (factor), w = factor_w (factor), k = MIN (n, w);
+  g_autofree double *tau = g_new (double, MAX (k, 1));
   QksMatrix *r;
   int info;
 
-  info = LAPACKE_dgeqrf (LAPACK_COL_MAJOR, (int) n, (int) w, work->data, (int) n, tau);
+  if (factor->transposed)
+    info = LAPACKE_dgeqrf (LAPACK_COL_MAJOR, (int) n, (int) w, work->data, (int) n, tau);
+  else
+    info = LAPACKE_dgelqf (LAPACK_COL_MAJOR, (int) w, (int) n, work->data, (int) w, tau);
   if (info != 0)
     {
       g_set_error (error, QKS_MATRIX_ERROR, QKS_MATRIX_ERROR_NO_CONVERGENCE,
-                   "The QR factorisation (dgeqrf) failed with status %d", info);
+                   "The QR factorisation failed with status %d", info);
       return NULL;
     }
 
-  /* R (k × w, upper) sits in the upper triangle, column-major. */
   r = qks_matrix_new (k, w);
   for (gsize j = 0; j < w; j++)
     for (gsize i = 0; i <= MIN (j, k - 1); i++)
-      qks_matrix_set (r, i, j, work->data[j * n + i]);
+      qks_matrix_set (r, i, j, factor->transposed ? work->data[j * n + i] : work->data[i * w + j]);
   return r;
+}
+
+/* B = U Vᵀ, with whatever transposition the factors are stored in. */
+static QksMatrix *
+form_product (const QksForm *form)
+{
+  gsize n_u = factor_n (&form->u), n_v = factor_n (&form->v), w = factor_w (&form->u);
+  QksMatrix *b = qks_matrix_new (n_u, n_v);
+
+  cblas_dgemm (CblasRowMajor, form->u.transposed ? CblasTrans : CblasNoTrans,
+               form->v.transposed ? CblasNoTrans : CblasTrans, (int) n_u, (int) n_v, (int) w,
+               1.0, form->u.matrix->data, (int) form->u.matrix->cols,
+               form->v.matrix->data, (int) form->v.matrix->cols, 0.0, b->data, (int) n_v);
+  return b;
 }
 
 /**
@@ -254,7 +319,7 @@ qks_form_spectrum (const QksForm    *form,
                    QksMatrix       **dense,
                    GError          **error)
 {
-  gsize n_u = form->ut->cols, n_v = form->vt->cols, w = form->ut->rows;
+  gsize n_u = factor_n (&form->u), n_v = factor_n (&form->v), w = factor_w (&form->u);
   gsize N = MAX (n_u, n_v), n_values;
   g_autofree double *squares = NULL;
 
@@ -269,8 +334,8 @@ qks_form_spectrum (const QksForm    *form,
       g_autoptr(QksMatrix) core = NULL;
       g_autofree double *s = NULL;
 
-      if ((r_u = triangular_factor (form->ut, error)) == NULL ||
-          (r_v = triangular_factor (form->vt, error)) == NULL ||
+      if ((r_u = triangular_factor (&form->u, error)) == NULL ||
+          (r_v = triangular_factor (&form->v, error)) == NULL ||
           (core = qks_matrix_multiply (r_u, QKS_NO_TRANSPOSE, r_v, QKS_TRANSPOSE, error)) == NULL)
         return FALSE;
       n_values = MIN (core->rows, core->cols);
@@ -283,10 +348,8 @@ qks_form_spectrum (const QksForm    *form,
     }
   else
     {
-      g_autoptr(QksMatrix) b = qks_matrix_new (n_u, n_v);
+      g_autoptr(QksMatrix) b = form_product (form);
 
-      cblas_dgemm (CblasRowMajor, CblasTrans, CblasNoTrans, (int) n_u, (int) n_v, (int) w,
-                   1.0, form->ut->data, (int) n_u, form->vt->data, (int) n_v, 0.0, b->data, (int) n_v);
       n_values = MIN (n_u, n_v);
       squares = g_new (double, n_values);
       if (!qks_matrix_squared_singular_values (b, squares, error))
@@ -325,5 +388,5 @@ qks_form_spectrum_clear (QksFormSpectrum *spectrum)
 QksMatrix *
 qks_form_dense (const QksForm *form)
 {
-  return qks_matrix_multiply (form->ut, QKS_TRANSPOSE, form->vt, QKS_NO_TRANSPOSE, NULL);
+  return form_product (form);
 }

@@ -12,17 +12,26 @@
 
 G_BEGIN_DECLS
 
+/* A thin factor of a form: either U itself (n × w) or its transpose Uᵀ
+ * (w × n), whichever the weights already hold, so that building a form
+ * copies or transposes nothing; per-head factors are borrowed from the
+ * QksAttnHeads, stacked ones are owned. */
+typedef struct
+{
+  QksMatrix *matrix;
+  gboolean   transposed;   /* matrix is Uᵀ */
+  gboolean   owned;
+} QksFactor;
+
 /* One form of one head (or of the whole layer, head = QKS_WHOLE_LAYER) as
- * SCIENCE.md b.1 defines it, held as thin factors: the form is B = U Vᵀ,
- * stored as their transposes Uᵀ (w × n_u) and Vᵀ (w × n_v), which are the
- * weights' own rows (for the QK form, Uᵀ = W_Q and Vᵀ = W_K), so that
- * building them is a copy and no d × d matrix is formed for a head. */
+ * SCIENCE.md b.1 defines it, held as thin factors: B = U Vᵀ, n_u × n_v,
+ * with U and V w columns wide; no d × d matrix is formed for a head. */
 typedef struct
 {
   QksFormKind  form;
   int          head;
-  QksMatrix   *ut;
-  QksMatrix   *vt;
+  QksFactor    u;
+  QksFactor    v;
   guint        rank;             /* structural rank: the values analysed */
   guint        chain_length;     /* the chain of random factors of its null (b.4) */
   guint        chain[QKS_MAX_CHAIN];

@@ -230,3 +230,29 @@ qks_snapshot_add_event (QksSnapshot *self,
   record->detail = g_strdup (detail);
   g_ptr_array_add (self->events, record);
 }
+
+static void
+move_records (GPtrArray *dest,
+              GPtrArray *src)
+{
+  for (guint i = 0; i < src->len; i++)
+    g_ptr_array_add (dest, g_ptr_array_steal_index (src, i--));
+}
+
+/**
+ * qks_snapshot_merge:
+ * @src: emptied of its records
+ *
+ * Appends @src's records to @self's, in order.
+ */
+void
+qks_snapshot_merge (QksSnapshot *self,
+                    QksSnapshot *src)
+{
+  g_array_append_vals (self->metrics, src->metrics->data, src->metrics->len);
+  g_array_set_size (src->metrics, 0);
+  move_records (self->spectra, src->spectra);
+  move_records (self->matrices, src->matrices);
+  move_records (self->curves, src->curves);
+  move_records (self->events, src->events);
+}

@@ -138,6 +138,8 @@ QksCurveRecord    *qks_snapshot_add_curve    (QksSnapshot   *self,
                                               const char    *kind,
                                               guint          length,
                                               const double  *values);
+void               qks_snapshot_merge        (QksSnapshot   *self,
+                                              QksSnapshot   *src);
 void               qks_snapshot_add_event    (QksSnapshot   *self,
                                               guint          layer,
                                               const char    *kind,

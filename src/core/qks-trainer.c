@@ -455,8 +455,8 @@ qks_trainer_set_snapshot_func (QksTrainer           *self,
   self->snapshot_data = user_data;
 }
 
-/* Calibration: the first two sequences of the first validation batch. */
-#define CALIBRATION_SEQUENCES 2
+/* Calibration: the first sequence of the first validation batch (T rows). */
+#define CALIBRATION_SEQUENCES 1
 
 /**
  * qks_trainer_capture:
