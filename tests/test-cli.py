@@ -3,14 +3,19 @@
 #
 # Copyright 2026 The QK Scope developers
 # SPDX-License-Identifier: GPL-3.0-or-later
+import csv
+import io
 import json
 import math
 import os
 import re
 import shutil
+import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 import unittest
 
 CLI = None
@@ -189,6 +194,118 @@ class TrainTest(unittest.TestCase):
             result = run("train", *TINY, "--variant", variant, "--steps", "3", "--heads", "4")
             self.assertEqual(result.returncode, 0, variant + ": " + result.stderr)
             self.assertIn("step 3/3", result.stdout)
+
+
+class RunTest(unittest.TestCase):
+    """train --out RUN.qkrun records the diagnostics; analyze prints them."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="qks-run-")
+
+    def tearDown(self):
+        shutil.rmtree(self.dir)
+
+    def test_train_writes_a_run_that_analyze_reads(self):
+        path = os.path.join(self.dir, "run.qkrun")
+        result = run("train", *TINY, "--heads", "4", "--variant", "mqa", "--steps", "20",
+                     "--diag-every", "10", "--mc-draws", "20", "--eval-every", "10", "--out", path)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("7 diagnostic snapshots", result.stdout)
+
+        result = run("analyze", path, "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        analysis = json.loads(result.stdout)
+        steps = [snapshot["step"] for snapshot in analysis["steps"]]
+        self.assertEqual(steps, [0, 1, 2, 4, 8, 10, 20])
+        for snapshot in analysis["steps"]:
+            names = {(m["layer"], m["head"], m["form"], m["name"]) for m in snapshot["metrics"]}
+            for name in ("n_spikes", "n_spikes_mp", "spike_mass", "erank_pct", "stable_rank", "ks"):
+                self.assertIn((0, -1, "qk", name), names)
+                self.assertIn((0, 3, "qk", name), names)
+            self.assertIn((0, -1, "qk", "hdi_q"), names)
+            hdi_k = [m for m in snapshot["metrics"] if m["name"] == "hdi_k" and m["layer"] == 0][0]
+            self.assertEqual(hdi_k.get("flags"), "shared-by-construction")
+            for fit in snapshot["fits"]:
+                self.assertEqual(fit["null"], "monte-carlo")
+                self.assertEqual(fit["estimator"], "E1")
+                self.assertEqual(fit["threshold"], "mc")
+
+        result = run("analyze", path, "--csv", "--step", "10")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        rows = list(csv.DictReader(io.StringIO(result.stdout)))
+        self.assertGreater(len(rows), 100)
+        self.assertEqual({row["step"] for row in rows}, {"10"})
+
+        result = run("analyze", path, "--step", "3")
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("step 3", result.stderr)
+
+        # Anyone can read the file: the documented tables are there.
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            tables = {row[0] for row in db.execute("select name from sqlite_master")}
+            steps = [row[0] for row in db.execute("select step from steps order by step")]
+            checkpoints = [row[0] for row in db.execute("select step from checkpoints")]
+        for table in ("meta", "config", "steps", "snapshots", "series", "metrics", "spectra",
+                      "matrices", "curves", "events", "checkpoints"):
+            self.assertIn(table, tables)
+        self.assertEqual(steps, list(range(1, 21)))
+        self.assertEqual(checkpoints, [20])
+
+    def test_analyze_a_checkpoint(self):
+        out = os.path.join(self.dir, "ckpt")
+        result = run("train", *TINY, "--steps", "5", "--diag-every", "0", "--out", out)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        result = run("analyze", out, "--mc-draws", "20")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn("Step 5", result.stdout)
+        self.assertIn("null monte-carlo", result.stdout)
+        self.assertIn("n_spikes_mp", result.stdout)
+        result = run("analyze", out, "--null", "mp", "--json")
+        analysis = json.loads(result.stdout)
+        self.assertTrue(all(fit["null"] == "mp" for fit in analysis["steps"][0]["fits"]))
+
+    def test_analyze_bad_input(self):
+        self.assertEqual(run("analyze").returncode, 2)
+        self.assertEqual(run("analyze", "x", "--json", "--csv").returncode, 2)
+        self.assertEqual(run("analyze", "x", "--null", "gamma").returncode, 2)
+        garbage = os.path.join(self.dir, "garbage.qkrun")
+        with open(garbage, "wb") as f:
+            f.write(b"not a database at all" * 100)
+        result = run("analyze", garbage)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("garbage.qkrun", result.stderr)
+        result = run("analyze", os.path.join(self.dir, "missing"))
+        self.assertEqual(result.returncode, 1)
+
+    def test_sigkill_leaves_every_committed_step(self):
+        path = os.path.join(self.dir, "killed.qkrun")
+        process = subprocess.Popen([CLI, "train", *TINY, "--steps", "100000", "--diag-every", "5",
+                                    "--mc-draws", "20", "--out", path],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seen = []
+        deadline = time.monotonic() + 60
+        try:
+            while len(seen) < 4 and time.monotonic() < deadline:
+                time.sleep(0.2)
+                if not os.path.exists(path):
+                    continue
+                try:
+                    with sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1) as db:
+                        seen = [row[0] for row in db.execute("select step from snapshots order by step")]
+                except sqlite3.Error:
+                    pass
+        finally:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+        self.assertGreaterEqual(len(seen), 4, "the run recorded too little before the deadline")
+
+        result = run("analyze", path, "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        recorded = [snapshot["step"] for snapshot in json.loads(result.stdout)["steps"]]
+        for step in seen:
+            self.assertIn(step, recorded)
+        with sqlite3.connect(path) as db:
+            self.assertEqual(db.execute("pragma integrity_check").fetchone()[0], "ok")
 
 
 if __name__ == "__main__":

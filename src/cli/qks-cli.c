@@ -9,10 +9,11 @@
 
 #include "qks-cli.h"
 
-/* Later issues add analyze and plot here. */
+/* A later issue adds plot here. */
 static const QksCliCommand commands[] = {
-  { "train", N_("Train a small transformer and save checkpoints"), qks_cli_train_run },
+  { "train", N_("Train a small transformer and save checkpoints or a run"), qks_cli_train_run },
   { "eval", N_("Measure a checkpoint’s loss on a text file"), qks_cli_eval_run },
+  { "analyze", N_("Print every diagnostic of a checkpoint or a run"), qks_cli_analyze_run },
   { "info", N_("Show the version and the numerical libraries in use"), qks_cli_info_run },
 };
 
