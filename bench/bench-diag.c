@@ -17,10 +17,14 @@
 #include "qks-model.h"
 #include "qks-recorder.h"
 
+#include <glib/gstdio.h>
+
 static int threads = 1;
+static gboolean share_only = FALSE;
 
 static const GOptionEntry entries[] = {
   { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "BLAS threads (default 1)", "N" },
+  { "share-only", 0, 0, G_OPTION_ARG_NONE, &share_only, "Only the share of training time", NULL },
   { NULL }
 };
 
@@ -79,6 +83,73 @@ time_snapshot (const QksModelConfig *config,
   return best;
 }
 
+static double
+train_seconds (const char *preset,
+               guint       steps,
+               gboolean    record)
+{
+  g_auto(QksTrainConfig) config = { 0 };
+  g_autoptr(QksTrainer) trainer = NULL;
+  g_autoptr(QksRecorder) recorder = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("qks-bench-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "run.qkrun", NULL);
+  QksDiagOptions options;
+  gint64 start;
+  double seconds;
+
+  qks_train_config_init_defaults (&config);
+  qks_model_config_init_preset (&config.model, preset, NULL);
+  config.steps = steps;
+  config.optim.total_steps = steps;
+  config.eval_every = 0;
+  config.corpus_bytes = 1024 * 1024;
+  trainer = qks_trainer_new (&config, NULL);
+  if (record)
+    {
+      qks_diag_options_init (&options);
+      recorder = qks_recorder_new (path, &config, &options, TRUE, NULL);
+      qks_recorder_attach (recorder, trainer);
+    }
+
+  start = g_get_monotonic_time ();
+  qks_trainer_run (trainer, NULL);
+  if (recorder != NULL)
+    {
+      double trained = (g_get_monotonic_time () - start) / 1e6;
+
+      qks_recorder_finish (recorder, NULL);
+      g_print ("  (training %.1f s, then %.1f s to finish the diagnostics; %.1f s of them in all)\n",
+               trained, (g_get_monotonic_time () - start) / 1e6 - trained,
+               qks_recorder_get_diag_seconds (recorder));
+    }
+  seconds = (g_get_monotonic_time () - start) / 1e6;
+
+  g_remove (path);
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+  g_remove (wal);
+  g_remove (shm);
+  g_rmdir (dir);
+  return seconds;
+}
+
+/* The wall time a run takes with its diagnostics (default cadence, the
+ * Monte-Carlo null included) against the same run without. */
+static void
+share_of_training (const char *preset,
+                   guint       steps)
+{
+  double without, with;
+
+  /* Training as users run it: every core (the trainer sets its threads). */
+  without = train_seconds (preset, steps, FALSE);
+  with = train_seconds (preset, steps, TRUE);
+  g_print ("%s, %u steps: %.1f s without diagnostics, %.1f s with (every 50 steps, log-spaced "
+           "early): %.1f %% more\n", preset, steps, without, with, 100 * (with - without) / without);
+  g_print ("{\"bench\": \"diag-share\", \"preset\": \"%s\", \"steps\": %u, \"without_s\": %.2f, "
+           "\"with_s\": %.2f}\n", preset, steps, without, with);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -90,6 +161,11 @@ main (int    argc,
   if (!g_option_context_parse (context, &argc, &argv, NULL))
     return 2;
   qks_blas_set_num_threads (threads);
+  if (share_only)
+    {
+      share_of_training ("tiny", 1000);
+      return 0;
+    }
 
   for (const char *const *preset = (const char *const[]) { "tiny", "small", NULL }; *preset; preset++)
     for (QksAttnKind kind = 0; kind < QKS_ATTN_N_KINDS; kind++)
@@ -104,5 +180,7 @@ main (int    argc,
   /* GPT-2 small's shapes: analysed as weights from elsewhere (chain null). */
   qks_model_config_init_sizes (&config, 768, 12, 12, 128, NULL);
   time_snapshot (&config, "gpt2-small-shaped", FALSE);
+
+  share_of_training ("tiny", 1000);
   return 0;
 }

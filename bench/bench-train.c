@@ -17,6 +17,7 @@
 #include "qks-blas.h"
 #include "qks-model.h"
 #include "qks-optim.h"
+#include "qks-parallel.h"
 #include "qks-rng.h"
 
 #define BATCH 8
@@ -26,7 +27,7 @@ static int steps = 0;
 static gboolean as_json = FALSE;
 
 static const GOptionEntry entries[] = {
-  { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "BLAS threads (default: OpenBLAS's)", "N" },
+  { "threads", 0, 0, G_OPTION_ARG_INT, &threads, "Threads (default: one per core)", "N" },
   { "steps", 0, 0, G_OPTION_ARG_INT, &steps, "Timed steps (default: by preset)", "N" },
   { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, "One JSON line per result", NULL },
   { NULL }
@@ -88,12 +89,12 @@ bench_one (const char  *preset,
   if (as_json)
     g_print ("{\"bench\": \"train\", \"preset\": \"%s\", \"variant\": \"%s\", \"threads\": %d, "
              "\"tokens_per_second\": %.1f, \"gflops\": %.2f, \"step_ms\": %.2f, \"params\": %zu}\n",
-             preset, qks_attn_kind_to_string (kind), qks_blas_get_num_threads (),
+             preset, qks_attn_kind_to_string (kind), qks_parallel_get_threads (),
              tokens_per_second, flops_per_second / 1e9, seconds * 1e3 / n_steps,
              qks_model_get_n_params (model));
   else
     g_print ("%-6s %-14s %d thr  %9.0f tok/s  %6.1f GFLOP/s  %7.1f ms/step  (loss %.3f)\n",
-             preset, qks_attn_kind_get_label (kind), qks_blas_get_num_threads (),
+             preset, qks_attn_kind_get_label (kind), qks_parallel_get_threads (),
              tokens_per_second, flops_per_second / 1e9, seconds * 1e3 / n_steps, loss);
 }
 
@@ -110,8 +111,9 @@ main (int    argc,
       g_printerr ("%s\n", error ? error->message : "usage: bench-train PRESET VARIANT…");
       return 2;
     }
-  if (threads > 0)
-    qks_blas_set_num_threads (threads);
+  /* As the trainer runs: its own threads, OpenBLAS on each share. */
+  qks_parallel_set_threads (threads > 0 ? (guint) threads : 0);
+  qks_blas_set_num_threads (1);
 
   for (int i = 2; i < argc; i++)
     {

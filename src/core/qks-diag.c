@@ -46,6 +46,7 @@ qks_diag_options_init (QksDiagOptions *options)
   options->weightwatcher = TRUE;
   options->rand_distance = TRUE;
   options->seed = 1;
+  options->background = FALSE;
 }
 
 static const char *null_names[] = {
@@ -776,7 +777,7 @@ qks_diag_run (QksDiagContext      *self,
   g_autofree QksSnapshot **parts = g_new0 (QksSnapshot *, MAX (input->n_layers, 1));
   g_autofree GError **errors = g_new0 (GError *, MAX (input->n_layers, 1));
   LayerJob job = { self, input, NULL, parts, errors };
-  guint threads = MIN (qks_parallel_get_threads (), input->n_layers);
+  guint threads = self->options.background ? 1 : MIN (qks_parallel_get_threads (), input->n_layers);
   gboolean failed = FALSE;
 
   if (input->from_model)

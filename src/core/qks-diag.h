@@ -34,6 +34,7 @@ typedef struct
   gboolean           weightwatcher;   /* b.5 */
   gboolean           rand_distance;   /* b.5: needs the dense layer form, the costliest part */
   guint64            seed;            /* for the nulls and rand_distance */
+  gboolean           background;      /* beside training: one thread, at low priority */
 } QksDiagOptions;
 
 typedef struct _QksDiagContext QksDiagContext;

@@ -13,6 +13,55 @@
 
 /* Matrix products --------------------------------------------------------- */
 
+/* The matrix products are split between threads by qks_parallel_for, each
+ * share one single-threaded BLAS call, rather than left to OpenBLAS's own
+ * threads: those spin while the rest of a step runs, and a second caller
+ * (the diagnostics worker) waits for their lock. Splits are along a
+ * dimension that needs no reduction, so results do not depend on them. */
+#define MIN_ROWS_PER_THREAD 64
+
+typedef struct
+{
+  qks_real       *out;
+  gsize           ld_out;
+  const qks_real *a;
+  gsize           ld_a;
+  const qks_real *b;
+  gsize           ld_b;
+  gsize           k;
+  gsize           n;
+  qks_real        beta;
+  gboolean        transpose_a;
+  gboolean        transpose_b;
+} GemmJob;
+
+/* out[rows] = op(a)[rows] · op(b), rows of the result split between threads. */
+static void
+gemm_rows (gsize    begin,
+           gsize    end,
+           guint    thread,
+           gpointer data)
+{
+  const GemmJob *job = data;
+  const qks_real *a = job->transpose_a ? job->a + begin : job->a + begin * job->ld_a;
+
+  qks_gemm (CblasRowMajor, job->transpose_a ? CblasTrans : CblasNoTrans,
+            job->transpose_b ? CblasTrans : CblasNoTrans,
+            (int) (end - begin), (int) job->n, (int) job->k,
+            1, a, (int) job->ld_a, job->b, (int) job->ld_b,
+            job->beta, job->out + begin * job->ld_out, (int) job->ld_out);
+}
+
+static void
+parallel_gemm (const GemmJob *job,
+               gsize          m)
+{
+  if (m >= 2 * MIN_ROWS_PER_THREAD)
+    qks_parallel_for (m, gemm_rows, (gpointer) job);
+  else
+    gemm_rows (0, m, 0, (gpointer) job);
+}
+
 /**
  * qks_linear_forward:
  *
@@ -29,6 +78,11 @@ qks_linear_forward (qks_real       *out,
                     gsize           n_out,
                     gboolean        accumulate)
 {
+  GemmJob job = {
+    .out = out, .ld_out = ld_out, .a = in, .ld_a = ld_in, .b = weight, .ld_b = n_in,
+    .k = n_in, .n = n_out, .beta = accumulate ? 1 : 0, .transpose_a = FALSE, .transpose_b = TRUE,
+  };
+
   if (n_rows == 0 || n_out == 0)
     return;
   if (n_in == 0)
@@ -38,11 +92,7 @@ qks_linear_forward (qks_real       *out,
           memset (out + r * ld_out, 0, n_out * sizeof (qks_real));
       return;
     }
-
-  qks_gemm (CblasRowMajor, CblasNoTrans, CblasTrans,
-            (int) n_rows, (int) n_out, (int) n_in,
-            1, in, (int) ld_in, weight, (int) n_in,
-            accumulate ? 1 : 0, out, (int) ld_out);
+  parallel_gemm (&job, n_rows);
 }
 
 /**
@@ -63,19 +113,23 @@ qks_linear_backward (qks_real       *d_in,
                      gsize           n_in,
                      gsize           n_out)
 {
+  /* d_weight's rows are the outputs: split them, each thread summing over
+   * every input row. */
+  GemmJob weight_job = {
+    .out = d_weight, .ld_out = n_in, .a = d_out, .ld_a = ld_d_out, .b = in, .ld_b = ld_in,
+    .k = n_rows, .n = n_in, .beta = 1, .transpose_a = TRUE, .transpose_b = FALSE,
+  };
+  GemmJob input_job = {
+    .out = d_in, .ld_out = ld_d_in, .a = d_out, .ld_a = ld_d_out, .b = weight, .ld_b = n_in,
+    .k = n_out, .n = n_in, .beta = 1, .transpose_a = FALSE, .transpose_b = FALSE,
+  };
+
   if (n_rows == 0 || n_out == 0 || n_in == 0)
     return;
 
-  qks_gemm (CblasRowMajor, CblasTrans, CblasNoTrans,
-            (int) n_out, (int) n_in, (int) n_rows,
-            1, d_out, (int) ld_d_out, in, (int) ld_in,
-            1, d_weight, (int) n_in);
-
+  parallel_gemm (&weight_job, n_out);
   if (d_in != NULL)
-    qks_gemm (CblasRowMajor, CblasNoTrans, CblasNoTrans,
-              (int) n_rows, (int) n_in, (int) n_out,
-              1, d_out, (int) ld_d_out, weight, (int) n_in,
-              1, d_in, (int) ld_d_in);
+    parallel_gemm (&input_job, n_rows);
 }
 
 /* Normalisation and nonlinearity ------------------------------------------ */

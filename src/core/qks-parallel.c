@@ -34,6 +34,7 @@ typedef struct
 
 static Pool pool = { .n_threads = 0 };
 static GMutex call_mutex;           /* one loop at a time in the process */
+static GPrivate serial_here;        /* set: loops on this thread run on it alone */
 
 static void
 run_share (guint thread)
@@ -109,6 +110,8 @@ qks_parallel_for (gsize           n_items,
   guint n_active = (guint) MIN (qks_parallel_get_threads (), MAX (n_items, 1));
   int blas_threads;
 
+  if (g_private_get (&serial_here) != NULL)
+    n_active = 1;
   if (n_active <= 1)
     {
       if (n_items > 0)
@@ -145,4 +148,17 @@ qks_parallel_for (gsize           n_items,
 
   qks_blas_set_num_threads (blas_threads);
   g_mutex_unlock (&call_mutex);
+}
+
+/**
+ * qks_parallel_run_serially_here:
+ *
+ * Makes every qks_parallel_for() called on this thread run on it alone:
+ * for background work (diagnostics during training) that must neither
+ * take the cores nor wait for the loop lock that training holds.
+ */
+void
+qks_parallel_run_serially_here (void)
+{
+  g_private_set (&serial_here, GINT_TO_POINTER (1));
 }

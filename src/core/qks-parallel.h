@@ -19,6 +19,7 @@ typedef void (*QksParallelFunc) (gsize    begin,
 
 void  qks_parallel_set_threads (guint           n_threads);
 guint qks_parallel_get_threads (void);
+void  qks_parallel_run_serially_here (void);
 void  qks_parallel_for         (gsize           n_items,
                                 QksParallelFunc func,
                                 gpointer        user_data);

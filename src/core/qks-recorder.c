@@ -7,8 +7,13 @@
 
 #include <math.h>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include "qks-checkpoint.h"
 #include "qks-json.h"
+#include "qks-parallel.h"
 #include "qks-recorder.h"
 
 struct _QksRecorder
@@ -25,11 +30,29 @@ struct _QksRecorder
   guint                    n_snapshots;
 };
 
+/* The worker yields to training: it only takes what the trainer leaves. */
+static void
+lower_priority (void)
+{
+#ifdef __linux__
+  /* On Linux a thread's nice value is its own (man 7 sched). */
+  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), 19);
+#endif
+  qks_parallel_run_serially_here ();
+}
+
 static void
 compute_snapshot (gpointer data,
                   gpointer user_data)
 {
   QksRecorder *self = user_data;
+  static GPrivate lowered;
+
+  if (g_private_get (&lowered) == NULL)
+    {
+      lower_priority ();
+      g_private_set (&lowered, GINT_TO_POINTER (1));
+    }
   g_autoptr(QksDiagInput) input = data;
   g_autoptr(GError) error = NULL;
   gint64 start = g_get_monotonic_time ();
@@ -70,8 +93,11 @@ qks_recorder_new (const char            *run_path,
   g_autoptr(JsonNode) config_json = qks_train_config_to_json (config);
   g_autofree char *config_text = qks_json_to_string (config_json, FALSE);
 
+  QksDiagOptions background = *options;
+
   g_mutex_init (&self->mutex);
-  self->context = qks_diag_context_new (options);
+  background.background = TRUE;
+  self->context = qks_diag_context_new (&background);
   self->writer = qks_run_writer_create (run_path, config_text, overwrite, error);
   if (self->writer == NULL)
     return NULL;

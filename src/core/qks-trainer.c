@@ -12,6 +12,7 @@
 
 #include "qks-blas.h"
 #include "qks-checkpoint.h"
+#include "qks-parallel.h"
 #include "qks-trainer.h"
 
 G_DEFINE_QUARK (qks-trainer-error-quark, qks_trainer_error)
@@ -712,8 +713,10 @@ qks_trainer_run (QksTrainer  *self,
 {
   const char *output = self->config.output_dir;
 
-  if (self->config.threads > 0)
-    qks_blas_set_num_threads (self->config.threads);
+  /* The engine splits its work between threads itself (qks-parallel.c);
+   * OpenBLAS runs each share on the calling thread. */
+  qks_parallel_set_threads (self->config.threads > 0 ? (guint) self->config.threads : 0);
+  qks_blas_set_num_threads (1);
   set_state (self, QKS_TRAINER_RUNNING);
 
   if (qks_optimizer_get_step (self->optimizer) == 0)
