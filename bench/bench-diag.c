@@ -145,7 +145,7 @@ share_of_training (const char *preset,
   without = train_seconds (preset, steps, FALSE);
   with = train_seconds (preset, steps, TRUE);
   g_print ("%s, %u steps: %.1f s without diagnostics, %.1f s with (every 50 steps, log-spaced "
-           "early): %.1f %% more\n", preset, steps, without, with, 100 * (with - without) / without);
+           "early): %+.1f %%\n", preset, steps, without, with, 100 * (with - without) / without);
   g_print ("{\"bench\": \"diag-share\", \"preset\": \"%s\", \"steps\": %u, \"without_s\": %.2f, "
            "\"with_s\": %.2f}\n", preset, steps, without, with);
 }

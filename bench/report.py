@@ -70,6 +70,17 @@ def main():
     print("(% peak: model FLOP/s against the 2-thread cblas_sgemm peak; ratio: QK Scope's best "
           "thread count against PyTorch's best)")
 
+    print()
+    print("Diagnostics (one thread each; targets: tiny < 20 ms, small < 100 ms, GPT-2-small shapes < 2 s)")
+    for row in json_lines([os.path.join(build, "bench", "bench-diag")]):
+        if row["bench"] == "diag":
+            print(f"  {row['case']:24} snapshot {row['snapshot_ms']:8.1f} ms   "
+                  f"(nulls built once per configuration: {row['null_seconds']:.2f} s)")
+        elif row["bench"] == "diag-share":
+            extra = 100 * (row["with_s"] - row["without_s"]) / row["without_s"]
+            print(f"  training {row['preset']} for {row['steps']} steps: {row['without_s']:.1f} s without "
+                  f"diagnostics, {row['with_s']:.1f} s with them at the default cadence ({extra:+.1f} %)")
+
     if quick:
         return
     print()
