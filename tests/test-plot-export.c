@@ -134,6 +134,7 @@ typedef struct
   GString *text;
   char    *first_child;  /* of the root element */
   gboolean in_svg;
+  GPtrArray *texts;      /* the text layer's strings */
 } SvgScan;
 
 static void
@@ -174,6 +175,8 @@ svg_end (GMarkupParseContext  *context,
       g_free (scan->description);
       scan->description = g_strdup (scan->text->str);
     }
+  else if (g_str_equal (element, "text"))
+    g_ptr_array_add (scan->texts, g_strdup (scan->text->str));
   scan->depth--;
 }
 
@@ -230,6 +233,7 @@ check_svg (const char *path)
   body = strstr (contents, "<svg");
   g_assert_nonnull (body);
   scan.text = g_string_new (NULL);
+  scan.texts = g_ptr_array_new_with_free_func (g_free);
   context = g_markup_parse_context_new (&parser, 0, &scan, NULL);
   g_assert_true (g_markup_parse_context_parse (context, body, (gssize) (length - (gsize) (body - contents)), &error));
   g_assert_true (g_markup_parse_context_end_parse (context, &error));
@@ -244,6 +248,16 @@ check_svg (const char *path)
   g_assert_cmpstr (scan.description, ==, DESCRIPTION);
   /* And it was escaped, not pasted. */
   g_assert_nonnull (strstr (contents, "&lt;layer 3&gt; &amp;"));
+
+  /* The labels drawn as glyph outlines are there as text too. */
+  {
+    const char *labels[] = { "Eigenvalues", "λ", "density", "0.01", "10" };
+
+    for (guint i = 0; i < G_N_ELEMENTS (labels); i++)
+      if (!g_ptr_array_find_with_equal_func (scan.texts, labels[i], g_str_equal, NULL))
+        g_error ("the SVG's text layer lacks “%s”", labels[i]);
+  }
+  g_ptr_array_unref (scan.texts);
 
   g_free (scan.title);
   g_free (scan.description);

@@ -10,6 +10,7 @@
 #include <pango/pangocairo.h>
 
 #include "qks-plot-axes.h"
+#include "qks-plot-text.h"
 
 /* Lengths in device-independent units, beside the theme's. */
 #define TICK_LABEL_GAP       3.0   /* tick mark → its label */
@@ -380,31 +381,6 @@ line_height (const QksPlotTheme *theme,
 
   layout_size (layout, NULL, &height);
   return height;
-}
-
-/* Draws @layout with the point (@xalign, @yalign) of its logical box, each
- * 0 to 1, at (@x, @y). The origin goes on a whole device pixel: glyphs are
- * positioned in whole units, and cairo's image surfaces draw each glyph at
- * a whole pixel, so a fractional origin would make the spacing uneven. */
-static void
-show_layout (const QksPlotTheme *theme,
-             cairo_t            *cr,
-             PangoLayout        *layout,
-             const QksPlotColor *color,
-             double              x,
-             double              y,
-             double              xalign,
-             double              yalign)
-{
-  double scale = qks_plot_theme_device_scale (theme, cr);
-  PangoRectangle logical;
-
-  pango_layout_get_extents (layout, NULL, &logical);
-  x -= xalign * logical.width / (double) PANGO_SCALE + logical.x / (double) PANGO_SCALE;
-  y -= yalign * logical.height / (double) PANGO_SCALE + logical.y / (double) PANGO_SCALE;
-  qks_plot_set_source_color (cr, color);
-  cairo_move_to (cr, round (x * scale) / scale, round (y * scale) / scale);
-  pango_cairo_show_layout (cr, layout);
 }
 
 /* A single line no wider than @max_width, ellipsized at the end. */
@@ -980,7 +956,7 @@ qks_plot_axes_draw_frame (const QksPlotAxes *axes,
       g_autoptr(PangoLayout) layout = create_markup_layout (theme, cr, QKS_PLOT_FONT_SMALL,
                                                             axes->x.tick_labels[i]);
 
-      show_layout (theme, cr, layout, &theme->muted, qks_plot_axes_x_to_device (axes, axes->x.ticks.values[i]),
+      qks_plot_show_layout (theme, cr, layout, &theme->muted, qks_plot_axes_x_to_device (axes, axes->x.ticks.values[i]),
                    bottom + theme->tick_length + TICK_LABEL_GAP, 0.5, 0.0);
     }
   for (guint i = 0; i < axes->y.ticks.count; i++)
@@ -988,7 +964,7 @@ qks_plot_axes_draw_frame (const QksPlotAxes *axes,
       g_autoptr(PangoLayout) layout = create_markup_layout (theme, cr, QKS_PLOT_FONT_SMALL,
                                                             axes->y.tick_labels[i]);
 
-      show_layout (theme, cr, layout, &theme->muted, left - theme->tick_length - TICK_LABEL_GAP,
+      qks_plot_show_layout (theme, cr, layout, &theme->muted, left - theme->tick_length - TICK_LABEL_GAP,
                    qks_plot_axes_y_to_device (axes, axes->y.ticks.values[i]), 1.0, 0.5);
     }
 
@@ -998,7 +974,7 @@ qks_plot_axes_draw_frame (const QksPlotAxes *axes,
                                                           axes->x.label, frame->width);
 
       pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
-      show_layout (theme, cr, layout, &theme->foreground, left + frame->width / 2.0,
+      qks_plot_show_layout (theme, cr, layout, &theme->foreground, left + frame->width / 2.0,
                    axes->height - theme->padding, 0.5, 1.0);
     }
   if (axes->y.label != NULL)
@@ -1010,7 +986,7 @@ qks_plot_axes_draw_frame (const QksPlotAxes *axes,
       cairo_save (cr);
       cairo_translate (cr, theme->padding, top + frame->height / 2.0);
       cairo_rotate (cr, -G_PI / 2.0);
-      show_layout (theme, cr, layout, &theme->foreground, 0.0, 0.0, 0.5, 0.0);
+      qks_plot_show_layout (theme, cr, layout, &theme->foreground, 0.0, 0.0, 0.5, 0.0);
       cairo_restore (cr);
     }
   if (axes->title != NULL)
@@ -1018,7 +994,7 @@ qks_plot_axes_draw_frame (const QksPlotAxes *axes,
       g_autoptr(PangoLayout) layout = create_line_layout (theme, cr, QKS_PLOT_FONT_TITLE, axes->title,
                                                           axes->width - 2.0 * theme->padding);
 
-      show_layout (theme, cr, layout, &theme->foreground, theme->padding, theme->padding, 0.0, 0.0);
+      qks_plot_show_layout (theme, cr, layout, &theme->foreground, theme->padding, theme->padding, 0.0, 0.0);
     }
   cairo_restore (cr);
 }
@@ -1077,7 +1053,7 @@ qks_plot_axes_draw_colorbar (const QksPlotAxes *axes,
 
       qks_plot_set_source_color (cr, &theme->axis);
       stroke_horizontal (theme, cr, y, tick_x, tick_x + theme->tick_length, theme->axis_line_width);
-      show_layout (theme, cr, layout, &theme->muted, tick_x + theme->tick_length + TICK_LABEL_GAP, y, 0.0, 0.5);
+      qks_plot_show_layout (theme, cr, layout, &theme->muted, tick_x + theme->tick_length + TICK_LABEL_GAP, y, 0.0, 0.5);
     }
 
   if (axis->label != NULL)
@@ -1089,7 +1065,7 @@ qks_plot_axes_draw_colorbar (const QksPlotAxes *axes,
       pango_layout_set_alignment (layout, PANGO_ALIGN_CENTER);
       cairo_translate (cr, x, bar->y + bar->height / 2.0);
       cairo_rotate (cr, -G_PI / 2.0);
-      show_layout (theme, cr, layout, &theme->foreground, 0.0, 0.0, 0.5, 0.0);
+      qks_plot_show_layout (theme, cr, layout, &theme->foreground, 0.0, 0.0, 0.5, 0.0);
     }
   cairo_restore (cr);
 }
@@ -1285,12 +1261,12 @@ qks_plot_axes_draw_legend (const QksPlotAxes *axes,
           g_autofree char *more = g_strdup_printf ("… +%u", axes->legend_more);
 
           layout = create_line_layout (theme, cr, QKS_PLOT_FONT_BODY, more, label_width);
-          show_layout (theme, cr, layout, &theme->muted, label_x, y, 0.0, 0.5);
+          qks_plot_show_layout (theme, cr, layout, &theme->muted, label_x, y, 0.0, 0.5);
           break;
         }
       layout = create_line_layout (theme, cr, QKS_PLOT_FONT_BODY, entry->label, label_width);
       draw_swatch (theme, cr, entry, box.x + LEGEND_PADDING, y);
-      show_layout (theme, cr, layout, &theme->foreground, label_x, y, 0.0, 0.5);
+      qks_plot_show_layout (theme, cr, layout, &theme->foreground, label_x, y, 0.0, 0.5);
     }
   cairo_restore (cr);
 }
@@ -1376,7 +1352,7 @@ qks_plot_draw_empty_state (cairo_t            *cr,
       double title_height;
 
       layout_size (layout, NULL, &title_height);
-      show_layout (theme, cr, layout, &theme->foreground, theme->padding, theme->padding, 0.0, 0.0);
+      qks_plot_show_layout (theme, cr, layout, &theme->foreground, theme->padding, theme->padding, 0.0, 0.0);
       top += title_height + theme->spacing;
     }
 
@@ -1404,6 +1380,6 @@ qks_plot_draw_empty_state (cairo_t            *cr,
       y += symbol_size + theme->spacing * 2.0;
     }
   if (text != NULL)
-    show_layout (theme, cr, text, &theme->muted, width / 2.0, y, 0.5, 0.0);
+    qks_plot_show_layout (theme, cr, text, &theme->muted, width / 2.0, y, 0.5, 0.0);
   cairo_restore (cr);
 }

@@ -12,6 +12,7 @@
 #include <cairo-svg.h>
 
 #include "qks-plot-export.h"
+#include "qks-plot-text.h"
 
 #define DEFAULT_TITLE "QK Scope figure"
 #define CREATOR       "QK Scope"
@@ -97,12 +98,43 @@ xml_text (const char *text)
   return g_markup_escape_text (valid, -1);
 }
 
+/* The transparent text over the glyph outlines (qks-plot-text.h). */
+static void
+append_text_layer (GString   *result,
+                   GPtrArray *items)
+{
+  if (items == NULL || items->len == 0)
+    return;
+
+  g_string_append (result, "\n<g fill-opacity=\"0\" font-family=\"sans-serif\">");
+  for (guint i = 0; i < items->len; i++)
+    {
+      const QksPlotTextItem *item = items->pdata[i];
+      g_autofree char *escaped = xml_text (item->text);
+      char x[G_ASCII_DTOSTR_BUF_SIZE], y[G_ASCII_DTOSTR_BUF_SIZE];
+      char size[G_ASCII_DTOSTR_BUF_SIZE], angle[G_ASCII_DTOSTR_BUF_SIZE];
+
+      g_ascii_formatd (x, sizeof x, "%.2f", item->x);
+      g_ascii_formatd (y, sizeof y, "%.2f", item->y);
+      g_ascii_formatd (size, sizeof size, "%.2f", item->size);
+      g_ascii_formatd (angle, sizeof angle, "%.1f", item->angle);
+      if (fabs (item->angle) > 0.05)
+        g_string_append_printf (result, "\n<text x=\"%s\" y=\"%s\" font-size=\"%s\" transform=\"rotate(%s %s %s)\">%s</text>",
+                                x, y, size, angle, x, y, escaped);
+      else
+        g_string_append_printf (result, "\n<text x=\"%s\" y=\"%s\" font-size=\"%s\">%s</text>",
+                                x, y, size, escaped);
+    }
+  g_string_append (result, "\n</g>");
+}
+
 /* cairo's SVG surface writes no <title> or <desc>; put them first inside
- * the root element, where SVG 1.1 wants them. */
+ * the root element, where SVG 1.1 wants them, and the text layer last. */
 static GBytes *
 svg_add_title (const GByteArray  *svg,
                const char        *title,
                const char        *description,
+               GPtrArray         *text_layer,
                GError           **error)
 {
   const char *text = (const char *) svg->data;
@@ -141,7 +173,20 @@ svg_add_title (const GByteArray  *svg,
   result = g_string_sized_new (svg->len + strlen (escaped_title) + strlen (escaped_description) + 64);
   g_string_append_len (result, text, p - text);
   g_string_append_printf (result, "\n<title>%s</title>\n<desc>%s</desc>", escaped_title, escaped_description);
-  g_string_append_len (result, p, text + svg->len - p);
+  {
+    const char *end = g_strrstr_len (p, text + svg->len - p, "</svg>");
+
+    if (end == NULL)
+      {
+        g_string_free (result, TRUE);
+        g_set_error (error, QKS_PLOT_EXPORT_ERROR, QKS_PLOT_EXPORT_ERROR_DRAWING,
+                     "cairo wrote an <svg> element with no end");
+        return NULL;
+      }
+    g_string_append_len (result, p, end - p);
+    append_text_layer (result, text_layer);
+    g_string_append_len (result, end, text + svg->len - end);
+  }
   return g_string_free_to_bytes (result);
 }
 
@@ -171,6 +216,7 @@ qks_plot_export_to_bytes (QksPlotFormat               format,
   double scale = 1.0;
   cairo_surface_t *surface = NULL;
   cairo_status_t status;
+  g_autoptr(GPtrArray) text_layer = NULL;
   cairo_t *cr;
 
   g_return_val_if_fail (draw != NULL, NULL);
@@ -195,6 +241,7 @@ qks_plot_export_to_bytes (QksPlotFormat               format,
       surface = cairo_svg_surface_create_for_stream (append_to_byte_array, bytes, width, height);
       cairo_svg_surface_restrict_to_version (surface, CAIRO_SVG_VERSION_1_1);
       cairo_svg_surface_set_document_unit (surface, CAIRO_SVG_UNIT_PX);
+      qks_plot_text_layer_attach (surface);
       break;
     case QKS_PLOT_FORMAT_PDF:
       surface = cairo_pdf_surface_create_for_stream (append_to_byte_array, bytes,
@@ -223,6 +270,8 @@ qks_plot_export_to_bytes (QksPlotFormat               format,
 
   if (status == CAIRO_STATUS_SUCCESS && format == QKS_PLOT_FORMAT_PNG)
     status = cairo_surface_write_to_png_stream (surface, append_to_byte_array, bytes);
+  if (format == QKS_PLOT_FORMAT_SVG && qks_plot_text_layer_get (surface) != NULL)
+    text_layer = g_ptr_array_ref (qks_plot_text_layer_get (surface));
   cairo_surface_finish (surface);
   if (status == CAIRO_STATUS_SUCCESS)
     status = cairo_surface_status (surface);
@@ -231,7 +280,7 @@ qks_plot_export_to_bytes (QksPlotFormat               format,
     return NULL;
 
   if (format == QKS_PLOT_FORMAT_SVG)
-    return svg_add_title (bytes, title, description, error);
+    return svg_add_title (bytes, title, description, text_layer, error);
   return g_byte_array_free_to_bytes (g_steal_pointer (&bytes));
 }
 
