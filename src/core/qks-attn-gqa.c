@@ -234,14 +234,7 @@ gqa_export_heads (const QksModelConfig *config,
     }
 
   /* The layer form Σ_h W_Q,hᵀ W_K,g(h) = Σ_g (Σ_{h∈g} W_Q,h)ᵀ W_K,g has rank ≤ G·d_h. */
-  heads->head_chain_length = 3;
-  heads->head_chain[0] = d;
-  heads->head_chain[1] = d_h;
-  heads->head_chain[2] = d;
-  heads->layer_chain_length = 3;
-  heads->layer_chain[0] = d;
-  heads->layer_chain[1] = G * d_h;
-  heads->layer_chain[2] = d;
+  qks_attn_heads_set_product_chains (heads, d_h, G * d_h);
   heads->shared_key_width = G == 1 ? d_h : 0;
   return heads;
 }

@@ -63,3 +63,26 @@ qks_attn_heads_free (QksAttnHeads *heads)
   qks_matrix_free (heads->w_k_rope);
   g_free (heads);
 }
+
+/**
+ * qks_attn_heads_set_product_chains:
+ * @head_width: the rank of one head's form (d_h)
+ * @layer_width: the rank of the layer's (H·d_h, or G·d_h when keys are shared)
+ *
+ * Sets the two-factor chains of a form W_Qᵀ W_K of random factors:
+ * [d, head_width, d] per head and [d, layer_width, d] per layer (b.4).
+ */
+void
+qks_attn_heads_set_product_chains (QksAttnHeads *heads,
+                                   guint         head_width,
+                                   guint         layer_width)
+{
+  heads->head_chain_length = 3;
+  heads->head_chain[0] = heads->d_model;
+  heads->head_chain[1] = head_width;
+  heads->head_chain[2] = heads->d_model;
+  heads->layer_chain_length = 3;
+  heads->layer_chain[0] = heads->d_model;
+  heads->layer_chain[1] = layer_width;
+  heads->layer_chain[2] = heads->d_model;
+}

@@ -50,6 +50,9 @@ QksAttnHeads *qks_attn_heads_new  (guint         n_heads,
                                    guint         d_qk,
                                    guint         d_v);
 void          qks_attn_heads_free (QksAttnHeads *heads);
+void          qks_attn_heads_set_product_chains (QksAttnHeads *heads,
+                                                 guint         head_width,
+                                                 guint         layer_width);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QksAttnHeads, qks_attn_heads_free)
 

@@ -315,14 +315,7 @@ lrkv_export_heads (const QksModelConfig *config,
       qks_attn_copy_block (heads->w_o[h], p.wo + (gsize) h * d_h, (gsize) H * d_h);
     }
 
-  heads->head_chain_length = 3;
-  heads->head_chain[0] = d;
-  heads->head_chain[1] = d_h;
-  heads->head_chain[2] = d;
-  heads->layer_chain_length = 3;
-  heads->layer_chain[0] = d;
-  heads->layer_chain[1] = H * d_h;
-  heads->layer_chain[2] = d;
+  qks_attn_heads_set_product_chains (heads, d_h, H * d_h);
   heads->shared_key_width = config->lrkv_rank == 0 ? d_h : 0;
   return heads;
 }
