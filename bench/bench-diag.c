@@ -12,6 +12,8 @@
  */
 #include "config.h"
 
+#include "qks-runtime.h"
+
 #include "qks-blas.h"
 #include "qks-diag.h"
 #include "qks-model.h"
@@ -157,6 +159,7 @@ main (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   QksModelConfig config;
 
+  qks_runtime_init ();
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, NULL))
     return 2;

@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include "qks-runtime.h"
+
 #include <stdio.h>
 #include <time.h>
 
@@ -89,6 +91,7 @@ main (int    argc,
 {
   g_autoptr(QksAttnHeads) heads = random_layer (12, 768, 64);
 
+  qks_runtime_init ();
   /* A fresh process runs with glibc's initial heap settings, under which
    * it returns memory to the kernel after every pair of heads (in a VM
    * each return costs a TLB shoot-down). glibc raises those thresholds

@@ -13,6 +13,8 @@
  */
 #include "config.h"
 
+#include "qks-runtime.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -277,6 +279,7 @@ main (int    argc,
   HeatFigure heat;
   EmptyFigure empty;
 
+  qks_runtime_init ();
   if (g_mkdir_with_parents (directory, 0755) != 0)
     {
       g_printerr ("bench-plot: cannot create %s\n", directory);

@@ -8,6 +8,8 @@
  */
 #include "config.h"
 
+#include "qks-runtime.h"
+
 #include <stdio.h>
 
 #include <cblas.h>
@@ -60,6 +62,7 @@ main (int    argc,
   const int sizes[] = { 256, 512, 1024, 2048 };
   double peak[3] = { 0.0, 0.0, 0.0 };
 
+  qks_runtime_init ();
   g_print ("cblas_sgemm on %s (%s)\n", qks_blas_get_core_name (), qks_blas_get_config ());
   g_print ("%8s %14s %14s\n", "n", "1 thread", "2 threads");
   for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)

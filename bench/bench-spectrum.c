@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include "qks-runtime.h"
+
 #include <math.h>
 #include <stdio.h>
 
@@ -78,6 +80,7 @@ main (int    argc,
   QksSpectrumOptions options;
   QksRng rng;
 
+  qks_runtime_init ();
   square_law = build_law (square, G_N_ELEMENTS (square), "768,768,768");
   head_law = build_law (head, G_N_ELEMENTS (head), "768,64,768");
   mla_law = build_law (mla, G_N_ELEMENTS (mla), "768,288,64,192,768");

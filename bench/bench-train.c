@@ -11,6 +11,8 @@
  */
 #include "config.h"
 
+#include "qks-runtime.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -105,6 +107,7 @@ main (int    argc,
   g_autoptr(GOptionContext) context = g_option_context_new ("PRESET VARIANT…");
   g_autoptr(GError) error = NULL;
 
+  qks_runtime_init ();
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &argc, &argv, &error) || argc < 3)
     {

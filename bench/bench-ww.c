@@ -9,6 +9,8 @@
  */
 #include "config.h"
 
+#include "qks-runtime.h"
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -83,6 +85,7 @@ main (int    argc,
   g_autoptr(QksMatrix) square = NULL;
   QksRng rng;
 
+  qks_runtime_init ();
   /* One BLAS thread: no OpenBLAS worker left spinning beside the fit. */
   qks_blas_set_num_threads (1);
   qks_rng_init (&rng, 1);

@@ -10,6 +10,7 @@
 #include <glib/gi18n.h>
 
 #include "qks-application.h"
+#include "qks-runtime.h"
 
 int
 main (int    argc,
@@ -17,6 +18,7 @@ main (int    argc,
 {
   g_autoptr(QksApplication) app = NULL;
 
+  qks_runtime_init ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

@@ -12,6 +12,7 @@
 #include <glib/gi18n.h>
 
 #include "qks-cli.h"
+#include "qks-runtime.h"
 
 static void
 print_help (FILE *stream)
@@ -64,6 +65,7 @@ main (int    argc,
   const QksCliCommand *command;
   const char *first;
 
+  qks_runtime_init ();
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
