@@ -256,3 +256,51 @@ qks_snapshot_merge (QksSnapshot *self,
   move_records (self->curves, src->curves);
   move_records (self->events, src->events);
 }
+
+/**
+ * qks_snapshot_copy:
+ *
+ * Returns: (transfer full): a deep copy of @self.
+ */
+QksSnapshot *
+qks_snapshot_copy (const QksSnapshot *self)
+{
+  QksSnapshot *copy = qks_snapshot_new (self->step);
+
+  g_array_append_vals (copy->metrics, self->metrics->data, self->metrics->len);
+  for (guint i = 0; i < self->spectra->len; i++)
+    {
+      const QksSpectrumRecord *r = self->spectra->pdata[i];
+      QksSpectrumRecord *c = qks_snapshot_add_spectrum (copy, r->layer, r->head, r->form, r->n_rows,
+                                                        r->n_cols, r->eigenvalues, r->rank);
+
+      c->sigma2 = r->sigma2;
+      c->lambda_minus = r->lambda_minus;
+      c->lambda_plus = r->lambda_plus;
+      c->lambda_threshold = r->lambda_threshold;
+      c->null_law = g_strdup (r->null_law);
+      c->estimator = g_strdup (r->estimator);
+      c->threshold = g_strdup (r->threshold);
+      c->chain_length = r->chain_length;
+      memcpy (c->chain, r->chain, sizeof r->chain);
+    }
+  for (guint i = 0; i < self->matrices->len; i++)
+    {
+      const QksMatrixRecord *r = self->matrices->pdata[i];
+
+      qks_snapshot_add_matrix (copy, r->layer, r->kind, r->rows, r->cols, r->data);
+    }
+  for (guint i = 0; i < self->curves->len; i++)
+    {
+      const QksCurveRecord *r = self->curves->pdata[i];
+
+      qks_snapshot_add_curve (copy, r->layer, r->head, r->kind, r->length, r->values);
+    }
+  for (guint i = 0; i < self->events->len; i++)
+    {
+      const QksEventRecord *r = self->events->pdata[i];
+
+      qks_snapshot_add_event (copy, r->layer, r->kind, r->detail);
+    }
+  return copy;
+}

@@ -106,6 +106,7 @@ gboolean     qks_form_kind_from_string   (const char        *name,
 
 QksSnapshot *qks_snapshot_new            (guint              step);
 void         qks_snapshot_free           (QksSnapshot       *self);
+QksSnapshot *qks_snapshot_copy           (const QksSnapshot *self);
 void         qks_snapshot_add_metric     (QksSnapshot       *self,
                                           guint              layer,
                                           int                head,
