@@ -197,17 +197,8 @@ qks_cli_train_run (int    argc,
   qks_diag_options_init (&diag_options);
   if (null_law != NULL && !qks_diag_null_from_string (null_law, &diag_options.null_law))
     return qks_cli_usage_error ("train", _("Unknown null “%s” (known: matched, chain, mp)"), null_law);
-  if (estimator != NULL)
-    {
-      if (g_strcmp0 (estimator, "E1") == 0)
-        diag_options.estimator = QKS_SIGMA_E1_TRACE;
-      else if (g_strcmp0 (estimator, "E2") == 0)
-        diag_options.estimator = QKS_SIGMA_E2_MEDIAN;
-      else if (g_strcmp0 (estimator, "E3") == 0)
-        diag_options.estimator = QKS_SIGMA_E3_TRIMMED;
-      else
-        return qks_cli_usage_error ("train", _("Unknown estimator “%s” (known: E1, E2, E3)"), estimator);
-    }
+  if (estimator != NULL && !qks_sigma_estimator_from_string (estimator, &diag_options.estimator))
+    return qks_cli_usage_error ("train", _("Unknown estimator “%s” (known: E1, E2, E3)"), estimator);
   if (mc_draws == 0 || mc_draws > 100000 || diag_every < -1)
     return qks_cli_usage_error ("train", _("Counts must be positive"));
   if (mc_draws > 0)
@@ -264,24 +255,10 @@ qks_cli_train_run (int    argc,
         config.model.d_rope = (guint) rope_dim;
       if (rank >= 0)
         config.model.lrkv_rank = (guint) rank;
-      if (mla_mode != NULL)
-        {
-          if (g_strcmp0 (mla_mode, "coupled") == 0)
-            config.model.mla_rope_mode = QKS_MLA_ROPE_COUPLED;
-          else if (g_strcmp0 (mla_mode, "rotate-then-compress") == 0)
-            config.model.mla_rope_mode = QKS_MLA_ROPE_ROTATE_THEN_COMPRESS;
-          else
-            return qks_cli_usage_error ("train", _("Unknown MLA mode “%s” (known: coupled, rotate-then-compress)"), mla_mode);
-        }
-      if (lrkv_init != NULL)
-        {
-          if (g_strcmp0 (lrkv_init, "random") == 0)
-            config.model.lrkv_init = QKS_LRKV_INIT_RANDOM;
-          else if (g_strcmp0 (lrkv_init, "zero-b") == 0)
-            config.model.lrkv_init = QKS_LRKV_INIT_ZERO_B;
-          else
-            return qks_cli_usage_error ("train", _("Unknown LRKV initialisation “%s” (known: random, zero-b)"), lrkv_init);
-        }
+      if (mla_mode != NULL && !qks_mla_rope_mode_from_string (mla_mode, &config.model.mla_rope_mode))
+        return qks_cli_usage_error ("train", _("Unknown MLA mode “%s” (known: coupled, rotate-then-compress)"), mla_mode);
+      if (lrkv_init != NULL && !qks_lrkv_init_from_string (lrkv_init, &config.model.lrkv_init))
+        return qks_cli_usage_error ("train", _("Unknown LRKV initialisation “%s” (known: random, zero-b)"), lrkv_init);
 
       if (dataset != NULL && text != NULL)
         return qks_cli_usage_error ("train", _("Give either --dataset or --text, not both"));
@@ -305,7 +282,7 @@ qks_cli_train_run (int    argc,
           steps < -1 || batch < -1 || threads < 0)
         return qks_cli_usage_error ("train", _("Counts must be positive"));
       if (steps > 0)
-        config.steps = (guint) steps;
+        qks_train_config_set_steps (&config, (guint) steps);
       if (batch > 0)
         config.batch_size = (guint) batch;
       if (seed >= 0)
@@ -328,7 +305,6 @@ qks_cli_train_run (int    argc,
         config.optim.weight_decay = weight_decay;
       if (!isnan (clip))
         config.optim.grad_clip = clip;
-      config.optim.total_steps = config.steps;
       config.output_dir = g_strdup (out_dir);
       config.threads = threads;
       if (diag_every >= 0)

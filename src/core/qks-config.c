@@ -7,9 +7,29 @@
 
 #include <string.h>
 
+#include <glib/gi18n-lib.h>
+
 #include "qks-config.h"
 
 G_DEFINE_QUARK (qks-config-error-quark, qks_config_error)
+
+/* DESIGN.md's presets: their names, as run files and the command line spell
+ * them, and beside them (same order) what the app shows and the sizes. */
+static const char * const preset_names[] = { "tiny", "small", NULL };
+
+static const struct
+{
+  const char *label;
+  guint       d_model;
+  guint       n_layers;
+  guint       n_heads;
+  guint       seq_len;
+} presets[] = {
+  { N_("Tiny"), 128, 4, 4, 128 },
+  { N_("Small"), 256, 6, 8, 256 },
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (preset_names) == G_N_ELEMENTS (presets) + 1);
 
 static const struct
 {
@@ -92,6 +112,32 @@ qks_model_config_set_attention (QksModelConfig *config,
 }
 
 /**
+ * qks_model_config_get_presets:
+ *
+ * Returns: (transfer none): the presets' names, %NULL-terminated, smallest first.
+ */
+const char * const *
+qks_model_config_get_presets (void)
+{
+  return preset_names;
+}
+
+/**
+ * qks_model_preset_get_label:
+ *
+ * Returns: the translated name shown to users ("Tiny"), or %NULL for an
+ *   unknown preset.
+ */
+const char *
+qks_model_preset_get_label (const char *preset)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    if (g_strcmp0 (preset, preset_names[i]) == 0)
+      return _(presets[i].label);
+  return NULL;
+}
+
+/**
  * qks_model_config_init_preset:
  * @preset: "tiny" (d=128, L=4, H=4, T=128) or "small" (d=256, L=6, H=8, T=256)
  *
@@ -102,14 +148,37 @@ qks_model_config_init_preset (QksModelConfig  *config,
                               const char      *preset,
                               GError         **error)
 {
-  if (g_strcmp0 (preset, "tiny") == 0)
-    return qks_model_config_init_sizes (config, 128, 4, 4, 128, error);
-  if (g_strcmp0 (preset, "small") == 0)
-    return qks_model_config_init_sizes (config, 256, 6, 8, 256, error);
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    if (g_strcmp0 (preset, preset_names[i]) == 0)
+      return qks_model_config_init_sizes (config, presets[i].d_model, presets[i].n_layers,
+                                          presets[i].n_heads, presets[i].seq_len, error);
 
   g_set_error (error, QKS_CONFIG_ERROR, QKS_CONFIG_ERROR_UNKNOWN_NAME,
                "Unknown preset “%s” (known: tiny, small)", preset);
   return FALSE;
+}
+
+/**
+ * qks_model_config_find_preset:
+ *
+ * Returns: (nullable): the name of the preset whose sizes @config has (its
+ *   attention aside), or %NULL if it has custom sizes.
+ */
+const char *
+qks_model_config_find_preset (const QksModelConfig *config)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (presets); i++)
+    {
+      QksModelConfig preset;
+
+      qks_model_config_init_preset (&preset, preset_names[i], NULL);
+      if (config->vocab_size == preset.vocab_size && config->d_model == preset.d_model &&
+          config->n_layers == preset.n_layers && config->n_heads == preset.n_heads &&
+          config->d_head == preset.d_head && config->d_mlp == preset.d_mlp &&
+          config->seq_len == preset.seq_len && config->rope_base == preset.rope_base)
+        return preset_names[i];
+    }
+  return NULL;
 }
 
 /**
@@ -235,16 +304,65 @@ qks_model_config_validate (const QksModelConfig  *config,
 
 /* JSON ------------------------------------------------------------------- */
 
-static const char *
-mla_rope_mode_to_string (QksMlaRopeMode mode)
+static const char * const mla_rope_mode_names[] = {
+  [QKS_MLA_ROPE_COUPLED] = "coupled",
+  [QKS_MLA_ROPE_ROTATE_THEN_COMPRESS] = "rotate-then-compress",
+};
+
+static const char * const lrkv_init_names[] = {
+  [QKS_LRKV_INIT_RANDOM] = "random",
+  [QKS_LRKV_INIT_ZERO_B] = "zero-b",
+};
+
+/**
+ * qks_mla_rope_mode_to_string:
+ *
+ * Returns: "coupled" or "rotate-then-compress", as run files and the
+ *   command line spell the mode.
+ */
+const char *
+qks_mla_rope_mode_to_string (QksMlaRopeMode mode)
 {
-  return mode == QKS_MLA_ROPE_ROTATE_THEN_COMPRESS ? "rotate-then-compress" : "coupled";
+  return mode == QKS_MLA_ROPE_ROTATE_THEN_COMPRESS ? mla_rope_mode_names[mode]
+                                                   : mla_rope_mode_names[QKS_MLA_ROPE_COUPLED];
 }
 
-static const char *
-lrkv_init_to_string (QksLrkvInit init)
+gboolean
+qks_mla_rope_mode_from_string (const char     *name,
+                               QksMlaRopeMode *mode)
 {
-  return init == QKS_LRKV_INIT_ZERO_B ? "zero-b" : "random";
+  for (guint i = 0; i < G_N_ELEMENTS (mla_rope_mode_names); i++)
+    if (g_strcmp0 (name, mla_rope_mode_names[i]) == 0)
+      {
+        *mode = (QksMlaRopeMode) i;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/**
+ * qks_lrkv_init_to_string:
+ *
+ * Returns: "random" or "zero-b".
+ */
+const char *
+qks_lrkv_init_to_string (QksLrkvInit init)
+{
+  return init == QKS_LRKV_INIT_ZERO_B ? lrkv_init_names[init]
+                                      : lrkv_init_names[QKS_LRKV_INIT_RANDOM];
+}
+
+gboolean
+qks_lrkv_init_from_string (const char  *name,
+                           QksLrkvInit *init)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (lrkv_init_names); i++)
+    if (g_strcmp0 (name, lrkv_init_names[i]) == 0)
+      {
+        *init = (QksLrkvInit) i;
+        return TRUE;
+      }
+  return FALSE;
 }
 
 /**
@@ -282,9 +400,9 @@ qks_model_config_to_json (const QksModelConfig *config)
   ADD_INT ("d_latent_kv", config->d_latent_kv);
   ADD_INT ("d_latent_q", config->d_latent_q);
   ADD_INT ("d_rope", config->d_rope);
-  ADD_STRING ("mla_rope_mode", mla_rope_mode_to_string (config->mla_rope_mode));
+  ADD_STRING ("mla_rope_mode", qks_mla_rope_mode_to_string (config->mla_rope_mode));
   ADD_INT ("lrkv_rank", config->lrkv_rank);
-  ADD_STRING ("lrkv_init", lrkv_init_to_string (config->lrkv_init));
+  ADD_STRING ("lrkv_init", qks_lrkv_init_to_string (config->lrkv_init));
 #undef ADD_INT
 #undef ADD_STRING
   json_builder_end_object (builder);
@@ -398,11 +516,7 @@ qks_model_config_from_json (QksModelConfig  *config,
 
   if ((text = read_string (object, "mla_rope_mode", error)) == NULL)
     return FALSE;
-  if (strcmp (text, "coupled") == 0)
-    config->mla_rope_mode = QKS_MLA_ROPE_COUPLED;
-  else if (strcmp (text, "rotate-then-compress") == 0)
-    config->mla_rope_mode = QKS_MLA_ROPE_ROTATE_THEN_COMPRESS;
-  else
+  if (!qks_mla_rope_mode_from_string (text, &config->mla_rope_mode))
     {
       g_set_error (error, QKS_CONFIG_ERROR, QKS_CONFIG_ERROR_PARSE,
                    "Unknown MLA RoPE mode “%s”", text);
@@ -411,11 +525,7 @@ qks_model_config_from_json (QksModelConfig  *config,
 
   if ((text = read_string (object, "lrkv_init", error)) == NULL)
     return FALSE;
-  if (strcmp (text, "random") == 0)
-    config->lrkv_init = QKS_LRKV_INIT_RANDOM;
-  else if (strcmp (text, "zero-b") == 0)
-    config->lrkv_init = QKS_LRKV_INIT_ZERO_B;
-  else
+  if (!qks_lrkv_init_from_string (text, &config->lrkv_init))
     {
       g_set_error (error, QKS_CONFIG_ERROR, QKS_CONFIG_ERROR_PARSE,
                    "Unknown LRKV initialisation “%s”", text);
@@ -446,7 +556,7 @@ qks_model_config_describe (const QksModelConfig *config)
       break;
     case QKS_ATTN_MLA_PREROPE:
       g_string_append_printf (text, ", d_c=%u, d_c'=%u, %s", config->d_latent_kv, config->d_latent_q,
-                              mla_rope_mode_to_string (config->mla_rope_mode));
+                              qks_mla_rope_mode_to_string (config->mla_rope_mode));
       break;
     case QKS_ATTN_MLA_DECOUPLED:
       g_string_append_printf (text, ", d_c=%u, d_c'=%u, d_h^R=%u", config->d_latent_kv,
@@ -454,7 +564,7 @@ qks_model_config_describe (const QksModelConfig *config)
       break;
     case QKS_ATTN_LRKV:
       g_string_append_printf (text, ", r=%u, %s init", config->lrkv_rank,
-                              lrkv_init_to_string (config->lrkv_init));
+                              qks_lrkv_init_to_string (config->lrkv_init));
       break;
     case QKS_ATTN_MHA:
     case QKS_ATTN_MQA:

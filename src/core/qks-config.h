@@ -67,6 +67,9 @@ typedef enum
 
 GQuark       qks_config_error_quark          (void);
 
+const char * const *qks_model_config_get_presets (void);
+const char  *qks_model_preset_get_label      (const char           *preset);
+const char  *qks_model_config_find_preset    (const QksModelConfig *config);
 gboolean     qks_model_config_init_preset    (QksModelConfig       *config,
                                               const char           *preset,
                                               GError              **error);
@@ -86,6 +89,13 @@ const char  *qks_attn_kind_get_label         (QksAttnKind           kind);
 gboolean     qks_attn_kind_from_string       (const char           *name,
                                               QksAttnKind          *kind,
                                               GError              **error);
+
+const char  *qks_mla_rope_mode_to_string     (QksMlaRopeMode        mode);
+gboolean     qks_mla_rope_mode_from_string   (const char           *name,
+                                              QksMlaRopeMode       *mode);
+const char  *qks_lrkv_init_to_string         (QksLrkvInit           init);
+gboolean     qks_lrkv_init_from_string       (const char           *name,
+                                              QksLrkvInit          *init);
 
 JsonNode    *qks_model_config_to_json        (const QksModelConfig *config);
 gboolean     qks_model_config_from_json      (QksModelConfig       *config,

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <glib/gi18n-lib.h>
 #include <glib/gstdio.h>
 
 #include "qks-data.h"
@@ -65,6 +66,47 @@ qks_dataset_kind_from_string (const char     *name,
         return TRUE;
       }
   return FALSE;
+}
+
+/* What the app shows for each kind: a name and a line in plain words. */
+static const struct
+{
+  const char *label;
+  const char *summary;
+} kind_labels[] = {
+  [QKS_DATASET_GRAMMAR] = { N_("Grammar"), N_("English-like sentences from a small grammar") },
+  [QKS_DATASET_INDUCTION] = { N_("Induction"), N_("Random words in which earlier stretches recur, to be copied") },
+  [QKS_DATASET_RECALL] = { N_("Associative Recall"), N_("Key–value pairs, then a question about one key") },
+  [QKS_DATASET_MODULAR] = { N_("Modular Addition"), N_("Sums of two numbers modulo a prime") },
+  [QKS_DATASET_FILE] = { N_("Text File"), N_("The bytes of a file of your choice") },
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (kind_labels) == G_N_ELEMENTS (kind_names));
+
+/**
+ * qks_dataset_kind_get_label:
+ *
+ * Returns: the kind's translated name, in header capitalisation ("Associative Recall").
+ */
+const char *
+qks_dataset_kind_get_label (QksDatasetKind kind)
+{
+  g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (kind_labels), NULL);
+
+  return _(kind_labels[kind].label);
+}
+
+/**
+ * qks_dataset_kind_get_summary:
+ *
+ * Returns: a translated sentence-case line saying what the corpus holds.
+ */
+const char *
+qks_dataset_kind_get_summary (QksDatasetKind kind)
+{
+  g_return_val_if_fail ((guint) kind < G_N_ELEMENTS (kind_labels), NULL);
+
+  return _(kind_labels[kind].summary);
 }
 
 static gboolean

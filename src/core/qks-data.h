@@ -56,6 +56,8 @@ GQuark         qks_dataset_error_quark              (void);
 const char    *qks_dataset_kind_to_string           (QksDatasetKind   kind);
 gboolean       qks_dataset_kind_from_string         (const char      *name,
                                                      QksDatasetKind  *kind);
+const char    *qks_dataset_kind_get_label           (QksDatasetKind   kind);
+const char    *qks_dataset_kind_get_summary         (QksDatasetKind   kind);
 
 QksDataset    *qks_dataset_new_builtin              (QksDatasetKind   kind,
                                                      guint64          seed,

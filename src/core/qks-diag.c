@@ -55,6 +55,8 @@ static const char *null_names[] = {
   [QKS_DIAG_NULL_MP] = "mp",
 };
 
+G_STATIC_ASSERT (G_N_ELEMENTS (null_names) == QKS_DIAG_N_NULLS);
+
 const char *
 qks_diag_null_to_string (QksDiagNull null_law)
 {

@@ -21,6 +21,7 @@ typedef enum
   QKS_DIAG_NULL_MATCHED,
   QKS_DIAG_NULL_CHAIN,          /* the analytic chain (product) law, b.4 */
   QKS_DIAG_NULL_MP,             /* plain Marchenko–Pastur: the paper-compatible mode */
+  QKS_DIAG_N_NULLS,
 } QksDiagNull;
 
 typedef struct

@@ -153,7 +153,7 @@ check_options (const QksSpectrumOptions  *options,
                    options->tw_quantile);
       return FALSE;
     }
-  if ((guint) options->estimator > QKS_SIGMA_E3_TRIMMED ||
+  if ((guint) options->estimator >= QKS_SIGMA_N_ESTIMATORS ||
       (guint) options->threshold > QKS_THRESHOLD_MC ||
       (guint) options->null_law > QKS_NULL_MONTE_CARLO)
     {
@@ -164,7 +164,39 @@ check_options (const QksSpectrumOptions  *options,
   return TRUE;
 }
 
-static const char *estimator_names[] = { "E1", "E2", "E3" };
+static const char *estimator_names[] = {
+  [QKS_SIGMA_E1_TRACE] = "E1",
+  [QKS_SIGMA_E2_MEDIAN] = "E2",
+  [QKS_SIGMA_E3_TRIMMED] = "E3",
+};
+
+G_STATIC_ASSERT (G_N_ELEMENTS (estimator_names) == QKS_SIGMA_N_ESTIMATORS);
+
+/**
+ * qks_sigma_estimator_to_string:
+ *
+ * Returns: "E1", "E2" or "E3", as SCIENCE.md, run files and the command
+ *   line name the estimators.
+ */
+const char *
+qks_sigma_estimator_to_string (QksSigmaEstimator estimator)
+{
+  g_return_val_if_fail ((guint) estimator < QKS_SIGMA_N_ESTIMATORS, NULL);
+  return estimator_names[estimator];
+}
+
+gboolean
+qks_sigma_estimator_from_string (const char        *name,
+                                 QksSigmaEstimator *estimator)
+{
+  for (guint i = 0; i < QKS_SIGMA_N_ESTIMATORS; i++)
+    if (g_strcmp0 (name, estimator_names[i]) == 0)
+      {
+        *estimator = (QksSigmaEstimator) i;
+        return TRUE;
+      }
+  return FALSE;
+}
 
 static const char *
 null_name (const QksSpectrumOptions *options,

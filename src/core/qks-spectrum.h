@@ -36,6 +36,7 @@ typedef enum
   QKS_SIGMA_E1_TRACE,
   QKS_SIGMA_E2_MEDIAN,
   QKS_SIGMA_E3_TRIMMED,
+  QKS_SIGMA_N_ESTIMATORS,
 } QksSigmaEstimator;
 
 typedef enum
@@ -118,5 +119,9 @@ double    qks_spectrum_mc_threshold_chain  (const guint               *dims,
                                             double                     quantile,
                                             QksRng                    *rng,
                                             GError                   **error);
+
+const char *qks_sigma_estimator_to_string   (QksSigmaEstimator  estimator);
+gboolean    qks_sigma_estimator_from_string (const char        *name,
+                                             QksSigmaEstimator *estimator);
 
 G_END_DECLS

@@ -62,8 +62,8 @@ qks_train_config_init_defaults (QksTrainConfig *config)
 {
   memset (config, 0, sizeof *config);
   qks_model_config_init_preset (&config->model, "tiny", NULL);
-  config->steps = 1000;
-  qks_optim_config_init_defaults (&config->optim, config->steps);
+  qks_optim_config_init_defaults (&config->optim, 0);
+  qks_train_config_set_steps (config, 1000);
   config->dataset = QKS_DATASET_GRAMMAR;
   config->corpus_bytes = 4 * 1024 * 1024;
   config->validation_fraction = 0.1;
@@ -73,6 +73,20 @@ qks_train_config_init_defaults (QksTrainConfig *config)
   config->eval_batches = 8;
   config->checkpoint_every = 0;
   config->diag_every = 50;
+}
+
+/**
+ * qks_train_config_set_steps:
+ *
+ * Sets the length of the run, and with it where the learning rate's
+ * cosine ends: at the last step.
+ */
+void
+qks_train_config_set_steps (QksTrainConfig *config,
+                            guint           steps)
+{
+  config->steps = steps;
+  config->optim.total_steps = steps;
 }
 
 void

@@ -81,6 +81,8 @@ typedef struct _QksTrainer QksTrainer;
 GQuark           qks_trainer_error_quark        (void);
 
 void             qks_train_config_init_defaults (QksTrainConfig        *config);
+void             qks_train_config_set_steps     (QksTrainConfig        *config,
+                                                 guint                  steps);
 void             qks_train_config_copy          (QksTrainConfig        *dest,
                                                  const QksTrainConfig  *src);
 void             qks_train_config_clear         (QksTrainConfig        *config);
