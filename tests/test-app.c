@@ -8,6 +8,7 @@
 #include <adwaita.h>
 
 #include "qks-application.h"
+#include "qks-preferences-window.h"
 #include "qks-window.h"
 
 #define TEST_TIMEOUT_SECONDS 30
@@ -272,6 +273,51 @@ test_app_shortcuts_and_menu (void)
   run_app (check_shortcuts_and_menu);
 }
 
+static gboolean
+menu_has_action (GMenuModel *menu,
+                 const char *action)
+{
+  for (int i = 0; i < g_menu_model_get_n_items (menu); i++)
+    {
+      g_autofree char *name = NULL;
+      g_autoptr(GMenuModel) section = g_menu_model_get_item_link (menu, i, G_MENU_LINK_SECTION);
+
+      if (g_menu_model_get_item_attribute (menu, i, G_MENU_ATTRIBUTE_ACTION, "s", &name) &&
+          g_strcmp0 (name, action) == 0)
+        return TRUE;
+      if (section != NULL && menu_has_action (section, action))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+check_preferences (QksApplication *app,
+                   GtkWindow      *window)
+{
+  g_auto(GStrv) accels = gtk_application_get_accels_for_action (GTK_APPLICATION (app), "app.preferences");
+  g_autoptr(GPtrArray) menu_buttons = g_ptr_array_new ();
+  GtkWindow *preferences;
+
+  g_assert_true (g_strv_contains ((const char * const *) accels, "<Control>comma"));
+  collect_widgets (GTK_WIDGET (window), GTK_TYPE_MENU_BUTTON, menu_buttons);
+  g_assert_cmpuint (menu_buttons->len, ==, 1);
+  g_assert_true (menu_has_action (gtk_menu_button_get_menu_model (menu_buttons->pdata[0]), "app.preferences"));
+
+  g_action_group_activate_action (G_ACTION_GROUP (app), "preferences", NULL);
+  preferences = find_toplevel (QKS_TYPE_PREFERENCES_WINDOW);
+  g_assert_nonnull (preferences);
+  g_assert_true (gtk_window_get_transient_for (preferences) == window);
+  g_assert_true (gtk_window_get_modal (preferences));
+  gtk_window_destroy (preferences);
+}
+
+static void
+test_app_preferences (void)
+{
+  run_app (check_preferences);
+}
+
 static void
 check_style_follows_system (QksApplication *app,
                             GtkWindow      *window)
@@ -303,6 +349,7 @@ main (int    argc,
   g_test_add_func ("/app/about-window", test_app_about_window);
   g_test_add_func ("/app/shortcuts-and-menu", test_app_shortcuts_and_menu);
   g_test_add_func ("/app/style-follows-system", test_app_style_follows_system);
+  g_test_add_func ("/app/preferences", test_app_preferences);
 
   return g_test_run ();
 }

@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "qks-application.h"
+#include "qks-preferences-window.h"
 #include "qks-window.h"
 
 struct _QksApplication
@@ -96,9 +97,21 @@ about_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (about));
 }
 
+static void
+preferences_activated (GSimpleAction *action,
+                       GVariant      *parameter,
+                       gpointer       user_data)
+{
+  GtkWindow *parent = gtk_application_get_active_window (GTK_APPLICATION (user_data));
+  QksPreferencesWindow *preferences = qks_preferences_window_new (parent);
+
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
+  { "preferences", preferences_activated },
   /* The welcome page offers these; they stay disabled until training and
    * file loading land (issues 2/6 to 6/6), and the page says so. */
   { "start-demo", NULL },
@@ -111,6 +124,7 @@ qks_application_startup (GApplication *app)
   QksApplication *self = QKS_APPLICATION (app);
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (qks_application_parent_class)->startup (app);
 
@@ -123,6 +137,7 @@ qks_application_startup (GApplication *app)
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
 }
 
 static void
