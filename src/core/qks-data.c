@@ -74,11 +74,11 @@ static const struct
   const char *label;
   const char *summary;
 } kind_labels[] = {
-  [QKS_DATASET_GRAMMAR] = { N_("Grammar"), N_("English-like sentences from a small grammar") },
-  [QKS_DATASET_INDUCTION] = { N_("Induction"), N_("Random words in which earlier stretches recur, to be copied") },
-  [QKS_DATASET_RECALL] = { N_("Associative Recall"), N_("Key–value pairs, then a question about one key") },
-  [QKS_DATASET_MODULAR] = { N_("Modular Addition"), N_("Sums of two numbers modulo a prime") },
-  [QKS_DATASET_FILE] = { N_("Text File"), N_("The bytes of a file of your choice") },
+  [QKS_DATASET_GRAMMAR] = { N_("Grammar"), N_("English-like sentences") },
+  [QKS_DATASET_INDUCTION] = { N_("Induction"), N_("Words that recur, to be copied") },
+  [QKS_DATASET_RECALL] = { N_("Associative Recall"), N_("Key–value pairs, then a query") },
+  [QKS_DATASET_MODULAR] = { N_("Modular Addition"), N_("Sums modulo a prime") },
+  [QKS_DATASET_FILE] = { N_("Text File"), N_("The bytes of a file you choose") },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (kind_labels) == G_N_ELEMENTS (kind_names));
