@@ -486,6 +486,61 @@ test_axes_colorbar (Fixture       *fixture,
 }
 
 static void
+test_axes_categories (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  static const char *layers[] = { "0", "1", "2", "3" };
+  g_autoptr(QksPlotAxes) axes = qks_plot_axes_new (&fixture->theme, WIDTH, HEIGHT);
+  g_autoptr(QksPlotAxes) crowded = qks_plot_axes_new (&fixture->theme, 200.0, 120.0);
+  g_autofree char **many = g_new0 (char *, 41);
+  const QksTicks *ticks;
+  QksPlotRect frame;
+  double min, max;
+
+  /* Four categories on a long axis: a tick at each, none between (a
+   * numeric axis over −0.5 … 3.5 would tick every 0.5). */
+  qks_plot_axes_set_x_categories (axes, layers, G_N_ELEMENTS (layers), "Layer");
+  qks_plot_axes_set_y_categories (axes, layers, G_N_ELEMENTS (layers), "Layer");
+  g_assert_true (qks_plot_axes_layout (axes, fixture->cr, NULL));
+  for (guint axis = 0; axis < 2; axis++)
+    {
+      ticks = axis == 0 ? qks_plot_axes_get_x_ticks (axes) : qks_plot_axes_get_y_ticks (axes);
+      g_assert_cmpuint (ticks->count, ==, 4);
+      for (guint i = 0; i < ticks->count; i++)
+        g_assert_cmpfloat (ticks->values[i], ==, i);
+    }
+  qks_plot_axes_get_x_range (axes, &min, &max);
+  g_assert_cmpfloat (min, ==, -0.5);
+  g_assert_cmpfloat (max, ==, 3.5);
+  qks_plot_axes_get_frame (axes, &frame);
+  g_assert_cmpfloat_with_epsilon (qks_plot_axes_x_to_device (axes, -0.5), frame.x, 1e-9);
+
+  /* Forty on a short one: every 5th or 10th … labelled, from the first. */
+  for (guint i = 0; i < 40; i++)
+    many[i] = g_strdup_printf ("%u", i);
+  qks_plot_axes_set_x_categories (crowded, (const char *const *) many, 40, NULL);
+  qks_plot_axes_set_y_categories (crowded, (const char *const *) many, 40, NULL);
+  g_assert_true (qks_plot_axes_layout (crowded, fixture->cr, NULL));
+  for (guint axis = 0; axis < 2; axis++)
+    {
+      ticks = axis == 0 ? qks_plot_axes_get_x_ticks (crowded) : qks_plot_axes_get_y_ticks (crowded);
+      g_assert_cmpuint (ticks->count, >=, 2);
+      g_assert_cmpuint (ticks->count, <, 40);
+      g_assert_cmpfloat (ticks->values[0], ==, 0.0);
+      g_assert_true (ticks->step == 2 || ticks->step == 5 || ticks->step == 10 || ticks->step == 20);
+      for (guint i = 1; i < ticks->count; i++)
+        g_assert_cmpfloat (ticks->values[i] - ticks->values[i - 1], ==, ticks->step);
+    }
+  for (guint i = 0; i < 40; i++)
+    g_free (many[i]);
+
+  /* Back to numbers. */
+  qks_plot_axes_set_x (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, "x");
+  g_assert_true (qks_plot_axes_layout (axes, fixture->cr, NULL));
+  g_assert_cmpfloat (qks_plot_axes_get_x_ticks (axes)->values[1], <, 1.0);
+}
+
+static void
 test_axes_empty_state (Fixture       *fixture,
                        gconstpointer  data)
 {
@@ -535,6 +590,7 @@ main (int    argc,
   ADD ("/plot/axes/nothing-drawn-outside", test_axes_nothing_drawn_outside);
   ADD ("/plot/axes/legend-avoids-the-data", test_axes_legend_avoids_the_data);
   ADD ("/plot/axes/colorbar", test_axes_colorbar);
+  ADD ("/plot/axes/categories", test_axes_categories);
   ADD ("/plot/axes/empty-state", test_axes_empty_state);
 #undef ADD
 

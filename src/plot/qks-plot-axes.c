@@ -31,6 +31,8 @@ typedef struct
   double        requested_max;
   QksPlotScale  scale;
   char         *label;
+  char        **categories;  /* NULL-terminated, or NULL for a numeric axis */
+  guint         n_categories;
 
   /* After qks_plot_axes_layout(). */
   double        min;
@@ -91,6 +93,8 @@ static void
 axis_clear (Axis *axis)
 {
   g_clear_pointer (&axis->label, g_free);
+  g_clear_pointer (&axis->categories, g_strfreev);
+  axis->n_categories = 0;
   axis_clear_tick_labels (axis);
 }
 
@@ -163,6 +167,22 @@ axis_set (Axis         *axis,
   axis->scale = scale;
   g_free (axis->label);
   axis->label = g_strdup (label);
+  g_clear_pointer (&axis->categories, g_strfreev);
+  axis->n_categories = 0;
+}
+
+static void
+axis_set_categories (Axis              *axis,
+                     const char *const *categories,
+                     guint              n_categories,
+                     const char        *label)
+{
+  /* Category c sits at c, its band from c − ½ to c + ½. */
+  axis_set (axis, -0.5, n_categories - 0.5, QKS_PLOT_SCALE_LINEAR, label);
+  axis->categories = g_new0 (char *, n_categories + 1);
+  for (guint i = 0; i < n_categories; i++)
+    axis->categories[i] = g_strdup (categories != NULL && categories[i] != NULL ? categories[i] : "");
+  axis->n_categories = n_categories;
 }
 
 /**
@@ -199,6 +219,44 @@ qks_plot_axes_set_y (QksPlotAxes  *axes,
                      const char   *label)
 {
   axis_set (&axes->y, min, max, scale, label);
+  axes->laid_out = FALSE;
+}
+
+/**
+ * qks_plot_axes_set_x_categories:
+ * @categories: (array length=n_categories) (nullable): plain-text labels,
+ *   copied; %NULL labels read as empty
+ * @label: (nullable): the axis label, e.g. "Layer"
+ *
+ * A categorical horizontal axis: category c is centred at x = c and spans
+ * c − ½ to c + ½, with its label under a tick at c. When the labels do not
+ * fit side by side, every 2nd, 5th, 10th … is shown. A categorical axis
+ * has no grid lines.
+ */
+void
+qks_plot_axes_set_x_categories (QksPlotAxes       *axes,
+                                const char *const *categories,
+                                guint              n_categories,
+                                const char        *label)
+{
+  axis_set_categories (&axes->x, categories, n_categories, label);
+  axes->laid_out = FALSE;
+}
+
+/**
+ * qks_plot_axes_set_y_categories:
+ *
+ * As qks_plot_axes_set_x_categories(), for the vertical axis: category 0
+ * at the bottom. (For a matrix with row 0 at the top, pass the labels in
+ * reverse and put row r at y = n − 1 − r.)
+ */
+void
+qks_plot_axes_set_y_categories (QksPlotAxes       *axes,
+                                const char *const *categories,
+                                guint              n_categories,
+                                const char        *label)
+{
+  axis_set_categories (&axes->y, categories, n_categories, label);
   axes->laid_out = FALSE;
 }
 
@@ -423,6 +481,33 @@ format_tick_markup (const QksTicks *ticks,
 
 /* Ticks ------------------------------------------------------------------- */
 
+/* Every category, or every 2nd, 5th, 10th, 20th … so that at most
+ * @max_ticks are labelled. */
+static void
+axis_category_ticks (Axis  *axis,
+                     guint  max_ticks)
+{
+  guint n = axis->n_categories, stride = 1;
+
+  max_ticks = CLAMP (max_ticks, 1, QKS_PLOT_MAX_TICKS);
+  for (guint magnitude = 1; (n + stride - 1) / stride > max_ticks; )
+    {
+      if (stride == magnitude)
+        stride = 2 * magnitude;
+      else if (stride == 2 * magnitude)
+        stride = 5 * magnitude;
+      else
+        stride = magnitude *= 10;
+    }
+
+  axis->ticks.count = 0;
+  axis->ticks.step = stride;
+  axis->ticks.decimals = 0;
+  axis->ticks.logarithmic = FALSE;
+  for (guint c = 0; c < n; c += stride)
+    axis->ticks.values[axis->ticks.count++] = c;
+}
+
 static void
 axis_compute_ticks (Axis               *axis,
                     guint               max_ticks,
@@ -435,6 +520,18 @@ axis_compute_ticks (Axis               *axis,
   axis_clear_tick_labels (axis);
   axis->n_minor = 0;
   axis->tick_label_width = 0.0;
+
+  if (axis->categories != NULL)
+    {
+      axis_category_ticks (axis, max_ticks);
+      for (guint i = 0; i < axis->ticks.count; i++)
+        {
+          axis->tick_labels[i] = g_markup_escape_text (axis->categories[(guint) axis->ticks.values[i]], -1);
+          axis->tick_label_width = MAX (axis->tick_label_width,
+                                        text_width (theme, cr, QKS_PLOT_FONT_SMALL, axis->tick_labels[i]));
+        }
+      return;
+    }
 
   if (axis->scale == QKS_PLOT_SCALE_LOG)
     {
@@ -486,6 +583,8 @@ x_labels_fit (const Axis         *axis,
               const QksPlotTheme *theme,
               cairo_t            *cr)
 {
+  /* Categories sit in bands of their own: one spacing apart is enough. */
+  double gap = axis->categories != NULL ? theme->spacing : 2.0 * theme->spacing;
   double previous_right = -G_MAXDOUBLE;
 
   for (guint i = 0; i < axis->ticks.count; i++)
@@ -493,7 +592,7 @@ x_labels_fit (const Axis         *axis,
       double width = text_width (theme, cr, QKS_PLOT_FONT_SMALL, axis->tick_labels[i]);
       double centre = axis_fraction (axis, axis->ticks.values[i]) * length;
 
-      if (centre - width / 2.0 < previous_right + 2.0 * theme->spacing)
+      if (centre - width / 2.0 < previous_right + gap)
         return FALSE;
       previous_right = centre + width / 2.0;
     }
@@ -508,10 +607,12 @@ x_axis_choose_ticks (Axis               *axis,
 {
   guint max_ticks = (guint) CLAMP (length / 50.0, 2.0, 12.0);
 
+  if (axis->categories != NULL)
+    max_ticks = CLAMP (axis->n_categories, 1, QKS_PLOT_MAX_TICKS);
   for (;; max_ticks--)
     {
       axis_compute_ticks (axis, max_ticks, length, theme, cr);
-      if (max_ticks <= 2 || x_labels_fit (axis, length, theme, cr))
+      if (max_ticks <= (axis->categories != NULL ? 1 : 2) || x_labels_fit (axis, length, theme, cr))
         break;
     }
 }
@@ -525,6 +626,9 @@ y_axis_choose_ticks (Axis               *axis,
 {
   guint max_ticks = (guint) CLAMP (length / (2.5 * label_height), 2.0, 10.0);
 
+  /* Category labels need only not touch. */
+  if (axis->categories != NULL)
+    max_ticks = (guint) CLAMP (floor (length / (1.15 * label_height)), 1.0, QKS_PLOT_MAX_TICKS);
   axis_compute_ticks (axis, max_ticks, length, theme, cr);
 }
 
@@ -898,10 +1002,10 @@ qks_plot_axes_draw_grid (const QksPlotAxes *axes,
   cairo_save (cr);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
   qks_plot_set_source_color (cr, &theme->grid);
-  for (guint i = 0; i < axes->x.ticks.count; i++)
+  for (guint i = 0; axes->x.categories == NULL && i < axes->x.ticks.count; i++)
     stroke_vertical (theme, cr, qks_plot_axes_x_to_device (axes, axes->x.ticks.values[i]),
                      frame->y, frame->y + frame->height, theme->grid_line_width);
-  for (guint i = 0; i < axes->y.ticks.count; i++)
+  for (guint i = 0; axes->y.categories == NULL && i < axes->y.ticks.count; i++)
     stroke_horizontal (theme, cr, qks_plot_axes_y_to_device (axes, axes->y.ticks.values[i]),
                        frame->x, frame->x + frame->width, theme->grid_line_width);
   cairo_restore (cr);

@@ -83,6 +83,14 @@ void            qks_plot_axes_set_y          (QksPlotAxes               *axes,
                                               double                     max,
                                               QksPlotScale               scale,
                                               const char                *label);
+void            qks_plot_axes_set_x_categories (QksPlotAxes             *axes,
+                                                const char *const       *categories,
+                                                guint                    n_categories,
+                                                const char              *label);
+void            qks_plot_axes_set_y_categories (QksPlotAxes             *axes,
+                                                const char *const       *categories,
+                                                guint                    n_categories,
+                                                const char              *label);
 void            qks_plot_axes_set_legend     (QksPlotAxes               *axes,
                                               const QksPlotLegendEntry  *entries,
                                               guint                      n_entries,
