@@ -541,6 +541,44 @@ test_axes_categories (Fixture       *fixture,
 }
 
 static void
+test_axes_tick_unit (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  static const double widths[] = { WIDTH, 240.0, 150.0 };
+
+  for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+    {
+      g_autoptr(QksPlotAxes) axes = qks_plot_axes_new (&fixture->theme, widths[w], HEIGHT);
+      const QksTicks *ticks;
+
+      /* Degrees: multiples of 15, 30, 45 or 90, so 90 itself is a tick. */
+      qks_plot_axes_set_x (axes, 0.0, 90.0, QKS_PLOT_SCALE_LINEAR, "angle (°)");
+      qks_plot_axes_set_x_tick_unit (axes, 15.0);
+      qks_plot_axes_set_y (axes, 0.0, 90.0, QKS_PLOT_SCALE_LINEAR, "angle (°)");
+      qks_plot_axes_set_y_tick_unit (axes, 15.0);
+      qks_plot_axes_set_colorbar (axes, QKS_PLOT_COLORMAP_VIRIDIS, 0.0, 90.0, QKS_PLOT_SCALE_LINEAR, NULL);
+      qks_plot_axes_set_colorbar_tick_unit (axes, 15.0);
+      g_assert_true (qks_plot_axes_layout (axes, fixture->cr, NULL));
+      for (guint axis = 0; axis < 2; axis++)
+        {
+          ticks = axis == 0 ? qks_plot_axes_get_x_ticks (axes) : qks_plot_axes_get_y_ticks (axes);
+          g_assert_cmpuint (ticks->count, >=, 2);
+          g_assert_true (ticks->step == 15.0 || ticks->step == 30.0 || ticks->step == 45.0 || ticks->step == 90.0);
+          g_assert_cmpfloat (ticks->values[0], ==, 0.0);
+          g_assert_cmpfloat (ticks->values[ticks->count - 1], ==, 90.0);
+          if (w == 0)
+            g_assert_cmpfloat (ticks->step, <=, 30.0);
+        }
+
+      /* qks_plot_axes_set_x() goes back to 1, 2, 5 × 10^k. */
+      qks_plot_axes_set_x (axes, 0.0, 90.0, QKS_PLOT_SCALE_LINEAR, "angle (°)");
+      g_assert_true (qks_plot_axes_layout (axes, fixture->cr, NULL));
+      ticks = qks_plot_axes_get_x_ticks (axes);
+      g_assert_true (ticks->step == 10.0 || ticks->step == 20.0 || ticks->step == 50.0);
+    }
+}
+
+static void
 test_axes_empty_state (Fixture       *fixture,
                        gconstpointer  data)
 {
@@ -591,6 +629,7 @@ main (int    argc,
   ADD ("/plot/axes/legend-avoids-the-data", test_axes_legend_avoids_the_data);
   ADD ("/plot/axes/colorbar", test_axes_colorbar);
   ADD ("/plot/axes/categories", test_axes_categories);
+  ADD ("/plot/axes/tick-unit", test_axes_tick_unit);
   ADD ("/plot/axes/empty-state", test_axes_empty_state);
 #undef ADD
 

@@ -33,6 +33,7 @@ typedef struct
   char         *label;
   char        **categories;  /* NULL-terminated, or NULL for a numeric axis */
   guint         n_categories;
+  double        tick_unit;   /* > 0: ticks at multiples of it, not Heckbert's */
 
   /* After qks_plot_axes_layout(). */
   double        min;
@@ -169,6 +170,7 @@ axis_set (Axis         *axis,
   axis->label = g_strdup (label);
   g_clear_pointer (&axis->categories, g_strfreev);
   axis->n_categories = 0;
+  axis->tick_unit = 0.0;
 }
 
 static void
@@ -257,6 +259,49 @@ qks_plot_axes_set_y_categories (QksPlotAxes       *axes,
                                 const char        *label)
 {
   axis_set_categories (&axes->y, categories, n_categories, label);
+  axes->laid_out = FALSE;
+}
+
+/**
+ * qks_plot_axes_set_x_tick_unit:
+ * @unit: > 0, or 0 for the usual 1, 2, 5 × 10^k steps
+ *
+ * Ticks the linear horizontal axis at multiples of @unit × 1, 2, 3 or 6
+ * (× 10^k), the fewest that fit: degrees read best at 0, 30, 60, 90 (unit
+ * 15). Call after qks_plot_axes_set_x(), which resets it.
+ */
+void
+qks_plot_axes_set_x_tick_unit (QksPlotAxes *axes,
+                               double       unit)
+{
+  axes->x.tick_unit = unit > 0.0 && isfinite (unit) ? unit : 0.0;
+  axes->laid_out = FALSE;
+}
+
+/**
+ * qks_plot_axes_set_y_tick_unit:
+ *
+ * As qks_plot_axes_set_x_tick_unit(), for the vertical axis.
+ */
+void
+qks_plot_axes_set_y_tick_unit (QksPlotAxes *axes,
+                               double       unit)
+{
+  axes->y.tick_unit = unit > 0.0 && isfinite (unit) ? unit : 0.0;
+  axes->laid_out = FALSE;
+}
+
+/**
+ * qks_plot_axes_set_colorbar_tick_unit:
+ *
+ * As qks_plot_axes_set_x_tick_unit(), for the colour bar; call after
+ * qks_plot_axes_set_colorbar().
+ */
+void
+qks_plot_axes_set_colorbar_tick_unit (QksPlotAxes *axes,
+                                      double       unit)
+{
+  axes->colorbar.tick_unit = unit > 0.0 && isfinite (unit) ? unit : 0.0;
   axes->laid_out = FALSE;
 }
 
@@ -481,6 +526,39 @@ format_tick_markup (const QksTicks *ticks,
 
 /* Ticks ------------------------------------------------------------------- */
 
+/* Ticks at multiples of the axis's unit × 1, 2, 3, 6, 10, 20 …: the
+ * smallest step that keeps the count within @max_ticks. */
+static gboolean
+axis_unit_ticks (Axis  *axis,
+                 guint  max_ticks)
+{
+  static const double multiples[] = { 1.0, 2.0, 3.0, 6.0 };
+
+  max_ticks = CLAMP (max_ticks, 2, QKS_PLOT_MAX_TICKS);
+  for (double magnitude = 1.0; magnitude < 1e6; magnitude *= 10.0)
+    for (guint i = 0; i < G_N_ELEMENTS (multiples); i++)
+      {
+        double step = axis->tick_unit * multiples[i] * magnitude;
+        double first = ceil (axis->min / step - 1e-9) * step;
+        guint count = (guint) floor ((axis->max - first) / step + 1e-9) + 1;
+
+        if (count > max_ticks)
+          continue;
+        axis->ticks.count = count;
+        axis->ticks.step = step;
+        axis->ticks.logarithmic = FALSE;
+        for (guint t = 0; t < count; t++)
+          axis->ticks.values[t] = fabs (first + step * t) < step * 1e-9 ? 0.0 : first + step * t;
+        axis->ticks.decimals = MAX (0, (int) -floor (log10 (step) + 1e-9));
+        /* 2.5-unit steps and the like need their digits. */
+        while (axis->ticks.decimals < 6 &&
+               fabs (step * pow (10.0, axis->ticks.decimals) - round (step * pow (10.0, axis->ticks.decimals))) > 1e-6)
+          axis->ticks.decimals++;
+        return TRUE;
+      }
+  return FALSE;
+}
+
 /* Every category, or every 2nd, 5th, 10th, 20th … so that at most
  * @max_ticks are labelled. */
 static void
@@ -541,7 +619,7 @@ axis_compute_ticks (Axis               *axis,
           axis->ticks.count < 2)
         qks_plot_linear_ticks (axis->min, axis->max, max_ticks, &axis->ticks);
     }
-  else
+  else if (!(axis->tick_unit > 0.0 && axis_unit_ticks (axis, max_ticks)))
     qks_plot_linear_ticks (axis->min, axis->max, max_ticks, &axis->ticks);
 
   if (axis->ticks.logarithmic && axis->ticks.count > 0)

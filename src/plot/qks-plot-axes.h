@@ -91,6 +91,12 @@ void            qks_plot_axes_set_y_categories (QksPlotAxes             *axes,
                                                 const char *const       *categories,
                                                 guint                    n_categories,
                                                 const char              *label);
+void            qks_plot_axes_set_x_tick_unit  (QksPlotAxes             *axes,
+                                                double                   unit);
+void            qks_plot_axes_set_y_tick_unit  (QksPlotAxes             *axes,
+                                                double                   unit);
+void            qks_plot_axes_set_colorbar_tick_unit (QksPlotAxes       *axes,
+                                                      double             unit);
 void            qks_plot_axes_set_legend     (QksPlotAxes               *axes,
                                               const QksPlotLegendEntry  *entries,
                                               guint                      n_entries,
