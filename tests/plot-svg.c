@@ -36,6 +36,27 @@ parse_fill (const char   *style,
   return TRUE;
 }
 
+/* "… stroke-width:2;…;stroke:rgb(…);stroke-opacity:1;stroke-dasharray:6,3; …". */
+static gboolean
+parse_stroke (const char    *style,
+              QksTestStroke *stroke)
+{
+  const char *color = strstr (style, ";stroke:rgb(");
+  const char *opacity = strstr (style, "stroke-opacity:");
+  const char *width = strstr (style, "stroke-width:");
+  double r, g, b;
+
+  if (color == NULL || sscanf (color, ";stroke:rgb(%lf%%,%lf%%,%lf%%)", &r, &g, &b) != 3)
+    return FALSE;
+  stroke->color.red = r / 100.0;
+  stroke->color.green = g / 100.0;
+  stroke->color.blue = b / 100.0;
+  stroke->color.alpha = opacity != NULL ? g_ascii_strtod (opacity + strlen ("stroke-opacity:"), NULL) : 1.0;
+  stroke->width = width != NULL ? g_ascii_strtod (width + strlen ("stroke-width:"), NULL) : 1.0;
+  stroke->dashed = strstr (style, "stroke-dasharray:") != NULL;
+  return TRUE;
+}
+
 static void
 scan_start (GMarkupParseContext  *context,
             const char           *element,
@@ -57,9 +78,12 @@ scan_start (GMarkupParseContext  *context,
       for (guint i = 0; names[i] != NULL; i++)
         {
           QksPlotColor color;
+          QksTestStroke stroke;
 
           if (g_str_equal (names[i], "style") && parse_fill (values[i], &color))
             g_array_append_val (scan->svg->fills, color);
+          if (g_str_equal (names[i], "style") && parse_stroke (values[i], &stroke))
+            g_array_append_val (scan->svg->strokes, stroke);
         }
     }
 }
@@ -149,6 +173,7 @@ qks_test_svg_render (QksPlotDrawFunc draw,
   g_assert_no_error (error);
   svg->texts = g_ptr_array_new_with_free_func (g_free);
   svg->fills = g_array_new (FALSE, FALSE, sizeof (QksPlotColor));
+  svg->strokes = g_array_new (FALSE, FALSE, sizeof (QksTestStroke));
 
   check_with_xmllint (svg->bytes);
 
@@ -173,6 +198,7 @@ qks_test_svg_free (QksTestSvg *svg)
   g_bytes_unref (svg->bytes);
   g_ptr_array_unref (svg->texts);
   g_array_unref (svg->fills);
+  g_array_unref (svg->strokes);
   g_free (svg);
 }
 
@@ -238,5 +264,29 @@ qks_test_svg_count_fills (const QksTestSvg   *svg,
   for (guint i = 0; i < svg->fills->len; i++)
     if (qks_plot_color_equal (&g_array_index (svg->fills, QksPlotColor, i), color, tolerance))
       count++;
+  return count;
+}
+
+/**
+ * qks_test_svg_count_strokes:
+ * @dashed: whether to count dashed strokes or solid ones
+ *
+ * Returns: how many paths are stroked with @color, dashed or not
+ */
+guint
+qks_test_svg_count_strokes (const QksTestSvg   *svg,
+                            const QksPlotColor *color,
+                            gboolean            dashed,
+                            double              tolerance)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < svg->strokes->len; i++)
+    {
+      const QksTestStroke *stroke = &g_array_index (svg->strokes, QksTestStroke, i);
+
+      if (stroke->dashed == dashed && qks_plot_color_equal (&stroke->color, color, tolerance))
+        count++;
+    }
   return count;
 }

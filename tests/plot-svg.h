@@ -10,12 +10,21 @@
 
 G_BEGIN_DECLS
 
-/* What an exported SVG holds: its text layer and the fill of every path. */
+typedef struct
+{
+  QksPlotColor color;
+  double       width;
+  gboolean     dashed;
+} QksTestStroke;
+
+/* What an exported SVG holds: its text layer, and the fill and stroke of
+ * every path. */
 typedef struct
 {
   GBytes    *bytes;
   GPtrArray *texts;   /* of char *: every <text> element's text */
   GArray    *fills;   /* of QksPlotColor: every <path> with a plain rgb() fill */
+  GArray    *strokes; /* of QksTestStroke: every <path> with a plain rgb() stroke */
   guint      n_paths; /* every <path>, glyph outlines included */
 } QksTestSvg;
 
@@ -35,6 +44,10 @@ void        qks_test_svg_assert_text_containing (const QksTestSvg *svg,
                                                  const char       *part);
 guint       qks_test_svg_count_fills       (const QksTestSvg   *svg,
                                             const QksPlotColor *color,
+                                            double              tolerance);
+guint       qks_test_svg_count_strokes     (const QksTestSvg   *svg,
+                                            const QksPlotColor *color,
+                                            gboolean            dashed,
                                             double              tolerance);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QksTestSvg, qks_test_svg_free)
