@@ -5,6 +5,7 @@
  */
 #include "config.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
@@ -83,7 +84,13 @@ scan_start (GMarkupParseContext  *context,
           if (g_str_equal (names[i], "style") && parse_fill (values[i], &color))
             g_array_append_val (scan->svg->fills, color);
           if (g_str_equal (names[i], "style") && parse_stroke (values[i], &stroke))
-            g_array_append_val (scan->svg->strokes, stroke);
+            {
+              stroke.x0 = stroke.y0 = NAN;
+              for (guint j = 0; names[j] != NULL; j++)
+                if (g_str_equal (names[j], "d"))
+                  sscanf (values[j], "M %lf %lf", &stroke.x0, &stroke.y0);
+              g_array_append_val (scan->svg->strokes, stroke);
+            }
         }
     }
 }
@@ -289,4 +296,28 @@ qks_test_svg_count_strokes (const QksTestSvg   *svg,
         count++;
     }
   return count;
+}
+
+/**
+ * qks_test_svg_find_strokes:
+ *
+ * Returns: (transfer full) (element-type QksTestStroke): the paths stroked
+ *   with @color, dashed or not, in drawing order
+ */
+GArray *
+qks_test_svg_find_strokes (const QksTestSvg   *svg,
+                           const QksPlotColor *color,
+                           gboolean            dashed,
+                           double              tolerance)
+{
+  GArray *found = g_array_new (FALSE, FALSE, sizeof (QksTestStroke));
+
+  for (guint i = 0; i < svg->strokes->len; i++)
+    {
+      const QksTestStroke *stroke = &g_array_index (svg->strokes, QksTestStroke, i);
+
+      if (stroke->dashed == dashed && qks_plot_color_equal (&stroke->color, color, tolerance))
+        g_array_append_val (found, *stroke);
+    }
+  return found;
 }

@@ -15,6 +15,8 @@ typedef struct
   QksPlotColor color;
   double       width;
   gboolean     dashed;
+  double       x0;      /* where the path starts, in SVG units */
+  double       y0;
 } QksTestStroke;
 
 /* What an exported SVG holds: its text layer, and the fill and stroke of
@@ -46,6 +48,10 @@ guint       qks_test_svg_count_fills       (const QksTestSvg   *svg,
                                             const QksPlotColor *color,
                                             double              tolerance);
 guint       qks_test_svg_count_strokes     (const QksTestSvg   *svg,
+                                            const QksPlotColor *color,
+                                            gboolean            dashed,
+                                            double              tolerance);
+GArray     *qks_test_svg_find_strokes      (const QksTestSvg   *svg,
                                             const QksPlotColor *color,
                                             gboolean            dashed,
                                             double              tolerance);

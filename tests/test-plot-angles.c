@@ -358,6 +358,23 @@ test_angles_histogram (void)
   svg = qks_test_svg_render (draw_histogram, &figure, 480.0, 320.0);
   g_assert_cmpuint (count_bars (svg, &figure.theme), ==, 3);
   qks_test_svg_assert_text (svg, "Principal angles of heads 2 and 5 · V");
+
+  /* The mean's dashed line where the grid lines at 0° and 90° put it. */
+  {
+    QksPlotColor mean_color = qks_plot_palette_color (3, FALSE);
+    g_autoptr(GArray) line = qks_test_svg_find_strokes (svg, &mean_color, TRUE, COLOR_TOLERANCE);
+    g_autoptr(GArray) grid = qks_test_svg_find_strokes (svg, &figure.theme.grid, FALSE, COLOR_TOLERANCE);
+    double x0 = G_MAXDOUBLE, x90 = -G_MAXDOUBLE;
+
+    for (guint i = 0; i < grid->len; i++)
+      {
+        x0 = MIN (x0, g_array_index (grid, QksTestStroke, i).x0);
+        x90 = MAX (x90, g_array_index (grid, QksTestStroke, i).x0);
+      }
+    g_assert_cmpuint (line->len, ==, 1);
+    g_assert_cmpfloat (fabs (g_array_index (line, QksTestStroke, 0).x0 -
+                             (x0 + sum / G_N_ELEMENTS (degrees) / 90.0 * (x90 - x0))), <=, 1.0);
+  }
   mean = g_strdup_printf ("mean %.1f°", sum / G_N_ELEMENTS (degrees));
   qks_test_svg_assert_text (svg, mean);
   qks_test_svg_assert_text (svg, "Count (of 7)");

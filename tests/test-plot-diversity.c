@@ -166,8 +166,23 @@ test_diversity_scree (void)
   line = qks_plot_palette_color (0, FALSE);
   g_assert_cmpuint (qks_test_svg_count_strokes (svg, &line, FALSE, COLOR_TOLERANCE), >=, 1);
   g_assert_cmpuint (qks_test_svg_count_fills (svg, &line, COLOR_TOLERANCE), ==, N_HEADS - 1);
-  /* The guides are dashed. */
-  g_assert_cmpuint (qks_test_svg_count_strokes (svg, &figure.theme.muted, TRUE, COLOR_TOLERANCE), >=, 2);
+  /* The guides are dashed, at 90 % and 95 % of the grid's 0 … 100. */
+  {
+    g_autoptr(GArray) guides = qks_test_svg_find_strokes (svg, &figure.theme.muted, TRUE, COLOR_TOLERANCE);
+    g_autoptr(GArray) grid = qks_test_svg_find_strokes (svg, &figure.theme.grid, FALSE, COLOR_TOLERANCE);
+    double y0 = -G_MAXDOUBLE, y100 = G_MAXDOUBLE;
+
+    g_assert_cmpuint (grid->len, ==, 6);
+    for (guint i = 0; i < grid->len; i++)
+      {
+        y0 = MAX (y0, g_array_index (grid, QksTestStroke, i).y0);
+        y100 = MIN (y100, g_array_index (grid, QksTestStroke, i).y0);
+      }
+    /* Two guides, then the two drops from k₉₀ and k₉₅. */
+    g_assert_cmpuint (guides->len, ==, 4);
+    g_assert_cmpfloat (fabs (g_array_index (guides, QksTestStroke, 0).y0 - (y0 + 0.90 * (y100 - y0))), <=, 1.0);
+    g_assert_cmpfloat (fabs (g_array_index (guides, QksTestStroke, 1).y0 - (y0 + 0.95 * (y100 - y0))), <=, 1.0);
+  }
 
   qks_test_svg_assert_text (svg, "Head diversity · QK forms");
   qks_test_svg_assert_text (svg, "Principal component");
