@@ -486,6 +486,44 @@ test_axes_colorbar (Fixture       *fixture,
 }
 
 static void
+test_axes_legend_between_the_data (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  QksPlotLegendEntry entries[] = {
+    { "Layer 1", { 0.0, 0.45, 0.7, 1.0 }, QKS_PLOT_SWATCH_LINE, FALSE },
+  };
+  /* Points in all four corners, none at the middle of the right edge. */
+  double xs[] = { 0.0, 0.1, 0.9, 1.0, 0.0, 0.1, 0.9, 1.0, 0.5 };
+  double ys[] = { 1.0, 0.9, 1.0, 0.9, 0.0, 0.1, 0.0, 0.1, 0.5 };
+  double crowd_x[] = { 0.0, 0.5, 1.0, 0.0, 0.5, 1.0, 0.0, 0.5, 1.0 };
+  double crowd_y[] = { 0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0 };
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) WIDTH, (int) HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+  g_autoptr(QksPlotAxes) axes = qks_plot_axes_new (&fixture->theme, WIDTH, HEIGHT);
+  QksPlotRect frame;
+
+  qks_plot_axes_set_x (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, NULL);
+  qks_plot_axes_set_y (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, NULL);
+  qks_plot_axes_set_legend (axes, entries, G_N_ELEMENTS (entries), QKS_PLOT_LEGEND_BEST);
+  g_assert_true (qks_plot_axes_layout (axes, cr, NULL));
+  qks_plot_axes_get_frame (axes, &frame);
+  g_assert_true (qks_plot_axes_legend_fits_inside (axes, xs, ys, G_N_ELEMENTS (xs)));
+  qks_plot_axes_draw_legend (axes, cr, xs, ys, G_N_ELEMENTS (xs));
+
+  /* At the middle of the right edge, not in a corner. */
+  g_assert_cmpuint (pixel_at (surface, (int) (frame.x + frame.width - 14.0), (int) (frame.y + frame.height / 2.0)) >> 24,
+                    ==, 255);
+  g_assert_cmpuint (pixel_at (surface, (int) (frame.x + frame.width - 14.0), (int) (frame.y + 14.0)) >> 24, ==, 0);
+
+  /* Points everywhere: no room inside. */
+  g_assert_false (qks_plot_axes_legend_fits_inside (axes, crowd_x, crowd_y, G_N_ELEMENTS (crowd_x)));
+  g_assert_true (qks_plot_axes_legend_fits_inside (axes, crowd_x, crowd_y, 0));
+
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
+static void
 test_axes_categories (Fixture       *fixture,
                       gconstpointer  data)
 {
@@ -514,6 +552,13 @@ test_axes_categories (Fixture       *fixture,
   g_assert_cmpfloat (max, ==, 3.5);
   qks_plot_axes_get_frame (axes, &frame);
   g_assert_cmpfloat_with_epsilon (qks_plot_axes_x_to_device (axes, -0.5), frame.x, 1e-9);
+  /* x reads left to right, y top down, as a matrix does. */
+  g_assert_cmpfloat (qks_plot_axes_x_to_device (axes, 0.0), <, qks_plot_axes_x_to_device (axes, 3.0));
+  g_assert_cmpfloat_with_epsilon (qks_plot_axes_y_to_device (axes, -0.5), frame.y, 1e-9);
+  g_assert_cmpfloat_with_epsilon (qks_plot_axes_y_to_device (axes, 3.5), frame.y + frame.height, 1e-9);
+  qks_plot_axes_get_y_range (axes, &min, &max);
+  g_assert_cmpfloat (min, ==, 3.5);
+  g_assert_cmpfloat (max, ==, -0.5);
 
   /* Forty on a short one: every 5th or 10th … labelled, from the first. */
   for (guint i = 0; i < 40; i++)
@@ -628,6 +673,7 @@ main (int    argc,
   ADD ("/plot/axes/nothing-drawn-outside", test_axes_nothing_drawn_outside);
   ADD ("/plot/axes/legend-avoids-the-data", test_axes_legend_avoids_the_data);
   ADD ("/plot/axes/colorbar", test_axes_colorbar);
+  ADD ("/plot/axes/legend-between-the-data", test_axes_legend_between_the_data);
   ADD ("/plot/axes/categories", test_axes_categories);
   ADD ("/plot/axes/tick-unit", test_axes_tick_unit);
   ADD ("/plot/axes/empty-state", test_axes_empty_state);

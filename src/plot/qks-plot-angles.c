@@ -22,6 +22,7 @@
 #define SHARED_CELL_OPACITY    0.35 /* cells fixed by construction, washed out */
 #define ANGLE_SLACK            1e-9 /* rounding past 0 or π/2 */
 #define HISTOGRAM_BAR_GAP      1.0
+#define VIRIDIS_DARK_BELOW     0.5  /* cells below this on the map take white text */
 
 /* Shared helpers ---------------------------------------------------------- */
 
@@ -155,14 +156,15 @@ mix (const QksPlotColor *background,
   return color;
 }
 
-/* Black or white text, whichever reads on @color. */
+/* Black or white text on the colour map at @t: viridis grows lighter all
+ * along, so one threshold splits the cells the same way for every value
+ * (a luminance test flips back and forth around its middle). */
 static QksPlotColor
-text_color_on (const QksPlotColor *color)
+text_color_at (double t)
 {
-  double luminance = 0.2126 * color->red + 0.7152 * color->green + 0.0722 * color->blue;
   QksPlotColor black = { 0.0, 0.0, 0.0, 0.85 }, white = { 1.0, 1.0, 1.0, 0.95 };
 
-  return luminance > 0.5 ? black : white;
+  return t >= VIRIDIS_DARK_BELOW ? black : white;
 }
 
 static double
@@ -195,19 +197,24 @@ title_block_height (const QksPlotTheme *theme,
   return ceil (layout_height (layout) + 1.5 * theme->spacing);
 }
 
+/* A title at @x, moved left as far as @min_x to fit before @max_x, and
+ * ellipsized only if it still does not. */
 static void
 draw_title (const QksPlotTheme *theme,
             cairo_t            *cr,
             const char         *text,
             double              x,
-            double              max_width)
+            double              min_x,
+            double              max_x)
 {
   g_autoptr(PangoLayout) layout = qks_plot_theme_create_layout (theme, cr, QKS_PLOT_FONT_TITLE, text);
+  double width = layout_width (layout);
 
-  pango_layout_set_width (layout, (int) (MAX (max_width, 1.0) * PANGO_SCALE));
+  x = MAX (min_x, MIN (x, max_x - width));
+  pango_layout_set_width (layout, (int) (MAX (max_x - x, 1.0) * PANGO_SCALE));
   pango_layout_set_ellipsize (layout, PANGO_ELLIPSIZE_END);
   pango_layout_set_single_paragraph_mode (layout, TRUE);
-  qks_plot_show_layout (theme, cr, layout, &theme->foreground, x, theme->padding, 0.0, 0.0);
+  qks_plot_show_layout (theme, cr, layout, &theme->foreground, round (x), theme->padding, 0.0, 0.0);
 }
 
 /* The heatmap ------------------------------------------------------------- */
@@ -226,18 +233,14 @@ heatmap_axes_new (const QksPlotTheme       *theme,
                   GError                  **error)
 {
   g_autoptr(QksPlotAxes) axes = qks_plot_axes_new (theme, width, height);
-  g_autoptr(GPtrArray) columns = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) heads = g_ptr_array_new_with_free_func (g_free);
   guint H = data->n_heads;
 
-  /* Row 0 at the top: the y categories run bottom to top. */
   for (guint h = 0; h < H; h++)
-    {
-      g_ptr_array_add (columns, g_strdup_printf ("%u", h));
-      g_ptr_array_add (rows, g_strdup_printf ("%u", H - 1 - h));
-    }
-  qks_plot_axes_set_x_categories (axes, (const char *const *) columns->pdata, H, "Head");
-  qks_plot_axes_set_y_categories (axes, (const char *const *) rows->pdata, H, "Head");
+    g_ptr_array_add (heads, g_strdup_printf ("%u", h));
+  /* Row 0 at the top: y categories read top down. */
+  qks_plot_axes_set_x_categories (axes, (const char *const *) heads->pdata, H, "Head");
+  qks_plot_axes_set_y_categories (axes, (const char *const *) heads->pdata, H, "Head");
   if (data->quantity == QKS_PLOT_ANGLES_OVERLAP)
     qks_plot_axes_set_colorbar (axes, QKS_PLOT_COLORMAP_VIRIDIS, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR,
                                 "Overlap (mean cos²)");
@@ -287,16 +290,14 @@ heatmap_axes_fit (const QksPlotTheme       *theme,
 
 static Cell
 cell_at (const QksPlotAxes *axes,
-         guint              n_heads,
          guint              row,
          guint              column)
 {
-  double y = n_heads - 1.0 - row;
   Cell cell = {
     round (qks_plot_axes_x_to_device (axes, column - 0.5)),
-    round (qks_plot_axes_y_to_device (axes, y + 0.5)),
+    round (qks_plot_axes_y_to_device (axes, row - 0.5)),
     round (qks_plot_axes_x_to_device (axes, column + 0.5)),
-    round (qks_plot_axes_y_to_device (axes, y - 0.5)),
+    round (qks_plot_axes_y_to_device (axes, row + 0.5)),
   };
 
   return cell;
@@ -366,7 +367,7 @@ draw_heatmap (cairo_t                 *cr,
 {
   QksPlotColor diagonal = mix (&theme->background, &theme->foreground, DIAGONAL_MIX);
   guint H = data->n_heads;
-  Cell corner = cell_at (axes, H, 0, 0);
+  Cell corner = cell_at (axes, 0, 0);
   gboolean annotate = cells_fit_text (theme, cr, data, &corner);
 
   /* Every cell is its own fill: an exported SVG has one path per cell. */
@@ -374,7 +375,7 @@ draw_heatmap (cairo_t                 *cr,
   for (guint i = 0; i < H; i++)
     for (guint j = 0; j < H; j++)
       {
-        Cell cell = cell_at (axes, H, i, j);
+        Cell cell = cell_at (axes, i, j);
         double value = data->values[(gsize) i * H + j];
         QksPlotColor color;
 
@@ -394,7 +395,9 @@ draw_heatmap (cairo_t                 *cr,
           {
             g_autofree char *text = format_value (data, value);
             g_autoptr(PangoLayout) layout = qks_plot_theme_create_layout (theme, cr, QKS_PLOT_FONT_SMALL, text);
-            QksPlotColor ink = text_color_on (&color);
+            double t = data->quantity == QKS_PLOT_ANGLES_OVERLAP ? display_value (data, value)
+                                                                : display_value (data, value) / 90.0;
+            QksPlotColor ink = text_color_at (t);
 
             qks_plot_show_layout (theme, cr, layout, &ink, (cell.x0 + cell.x1) / 2.0,
                                   (cell.y0 + cell.y1) / 2.0, 0.5, 0.5);
@@ -404,8 +407,8 @@ draw_heatmap (cairo_t                 *cr,
 
   if (has_selection (data))
     {
-      Cell a = cell_at (axes, H, (guint) data->selected_i, (guint) data->selected_j);
-      Cell b = cell_at (axes, H, (guint) data->selected_j, (guint) data->selected_i);
+      Cell a = cell_at (axes, (guint) data->selected_i, (guint) data->selected_j);
+      Cell b = cell_at (axes, (guint) data->selected_j, (guint) data->selected_i);
 
       outline_cell (theme, cr, &a);
       outline_cell (theme, cr, &b);
@@ -647,9 +650,8 @@ qks_plot_angles_draw (cairo_t                 *cr,
   else
     left = floor ((width - used_width) / 2.0);
 
-  draw_title (theme, cr, title, left + theme->padding,
-              histogram_width > 0.0 ? used_width - theme->padding - theme->spacing
-                                    : width - left - 2.0 * theme->padding);
+  draw_title (theme, cr, title, left + theme->padding, theme->padding,
+              histogram_width > 0.0 ? left + used_width - theme->spacing : width - theme->padding);
   cairo_save (cr);
   cairo_translate (cr, left, top);
   draw_heatmap (cr, theme, data, axes);
@@ -667,7 +669,8 @@ qks_plot_angles_draw (cairo_t                 *cr,
       };
       g_autofree char *pair_title = g_strdup_printf ("Heads %d and %d", data->selected_i, data->selected_j);
 
-      draw_title (theme, cr, pair_title, left + used_width + theme->padding, histogram_width - 2.0 * theme->padding);
+      draw_title (theme, cr, pair_title, left + used_width + theme->padding, left + used_width + theme->padding,
+                  width - theme->padding);
       cairo_save (cr);
       cairo_translate (cr, left + used_width, top);
       draw_histogram_panel (cr, histogram_width, panel_height, theme, &pair, NULL);

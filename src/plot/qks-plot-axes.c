@@ -33,6 +33,7 @@ typedef struct
   char         *label;
   char        **categories;  /* NULL-terminated, or NULL for a numeric axis */
   guint         n_categories;
+  gboolean      top_down;    /* category 0 at the top (y only) */
   double        tick_unit;   /* > 0: ticks at multiples of it, not Heckbert's */
 
   /* After qks_plot_axes_layout(). */
@@ -170,6 +171,7 @@ axis_set (Axis         *axis,
   axis->label = g_strdup (label);
   g_clear_pointer (&axis->categories, g_strfreev);
   axis->n_categories = 0;
+  axis->top_down = FALSE;
   axis->tick_unit = 0.0;
 }
 
@@ -177,10 +179,12 @@ static void
 axis_set_categories (Axis              *axis,
                      const char *const *categories,
                      guint              n_categories,
+                     gboolean           top_down,
                      const char        *label)
 {
   /* Category c sits at c, its band from c − ½ to c + ½. */
   axis_set (axis, -0.5, n_categories - 0.5, QKS_PLOT_SCALE_LINEAR, label);
+  axis->top_down = top_down;
   axis->categories = g_new0 (char *, n_categories + 1);
   for (guint i = 0; i < n_categories; i++)
     axis->categories[i] = g_strdup (categories != NULL && categories[i] != NULL ? categories[i] : "");
@@ -241,16 +245,17 @@ qks_plot_axes_set_x_categories (QksPlotAxes       *axes,
                                 guint              n_categories,
                                 const char        *label)
 {
-  axis_set_categories (&axes->x, categories, n_categories, label);
+  axis_set_categories (&axes->x, categories, n_categories, FALSE, label);
   axes->laid_out = FALSE;
 }
 
 /**
  * qks_plot_axes_set_y_categories:
  *
- * As qks_plot_axes_set_x_categories(), for the vertical axis: category 0
- * at the bottom. (For a matrix with row 0 at the top, pass the labels in
- * reverse and put row r at y = n − 1 − r.)
+ * As qks_plot_axes_set_x_categories(), for the vertical axis, read top
+ * down as a table or a matrix is: category 0 at the top, at y = 0, and
+ * the last at the bottom. qks_plot_axes_get_y_range() then gives the
+ * bottom end, n − ½, as the minimum.
  */
 void
 qks_plot_axes_set_y_categories (QksPlotAxes       *axes,
@@ -258,7 +263,7 @@ qks_plot_axes_set_y_categories (QksPlotAxes       *axes,
                                 guint              n_categories,
                                 const char        *label)
 {
-  axis_set_categories (&axes->y, categories, n_categories, label);
+  axis_set_categories (&axes->y, categories, n_categories, TRUE, label);
   axes->laid_out = FALSE;
 }
 
@@ -414,8 +419,9 @@ axis_resolve_range (Axis    *axis,
       return FALSE;
     }
 
-  axis->min = low;
-  axis->max = high;
+  /* A top-down axis has its first value at the far end. */
+  axis->min = axis->top_down ? high : low;
+  axis->max = axis->top_down ? low : high;
   return TRUE;
 }
 
@@ -881,7 +887,11 @@ qks_plot_axes_layout (QksPlotAxes  *axes,
       for (const Axis *y = &axes->y; y != NULL; y = y == &axes->y && axes->has_colorbar ? &axes->colorbar : NULL)
         if (y->ticks.count > 0)
           {
-            overhang = tick_height / 2.0 - (1.0 - axis_fraction (y, y->ticks.values[y->ticks.count - 1])) * frame_height;
+            /* The top label: the last tick's, or the first's top down. */
+            double top_fraction = MAX (axis_fraction (y, y->ticks.values[0]),
+                                       axis_fraction (y, y->ticks.values[y->ticks.count - 1]));
+
+            overhang = tick_height / 2.0 - (1.0 - top_fraction) * frame_height;
             new_top = MAX (new_top, region_top + overhang);
           }
 
@@ -1360,6 +1370,81 @@ rounded_rectangle (cairo_t           *cr,
   cairo_close_path (cr);
 }
 
+/* Of the inside corners, then the middles of the edges, the first place
+ * where the legend covers the fewest of the points; returns how many. */
+static guint
+best_legend_box (const QksPlotAxes *axes,
+                 const double      *xs,
+                 const double      *ys,
+                 gsize              n,
+                 QksPlotRect       *best)
+{
+  static const QksPlotLegendPlacement corners[] = {
+    QKS_PLOT_LEGEND_TOP_RIGHT,
+    QKS_PLOT_LEGEND_TOP_LEFT,
+    QKS_PLOT_LEGEND_BOTTOM_RIGHT,
+    QKS_PLOT_LEGEND_BOTTOM_LEFT,
+  };
+  const QksPlotRect *frame = &axes->frame;
+  guint fewest = G_MAXUINT;
+
+  for (guint i = 0; i < 8 && fewest > 0; i++)
+    {
+      QksPlotRect candidate;
+      guint count;
+
+      if (i < G_N_ELEMENTS (corners))
+        legend_box_at (axes, corners[i], &candidate);
+      else
+        {
+          /* Right, left, bottom, top middles. */
+          candidate.width = axes->legend_width;
+          candidate.height = axes->legend_height;
+          candidate.x = i == 4 ? frame->x + frame->width - LEGEND_INSET - candidate.width
+                      : i == 5 ? frame->x + LEGEND_INSET
+                      : frame->x + (frame->width - candidate.width) / 2.0;
+          candidate.y = i == 6 ? frame->y + frame->height - LEGEND_INSET - candidate.height
+                      : i == 7 ? frame->y + LEGEND_INSET
+                      : frame->y + (frame->height - candidate.height) / 2.0;
+        }
+      count = count_points_inside (axes, &candidate, xs, ys, n);
+      if (count < fewest)
+        {
+          fewest = count;
+          *best = candidate;
+        }
+    }
+  return fewest;
+}
+
+/**
+ * qks_plot_axes_legend_fits_inside:
+ * @xs: (array length=n): data points the legend should not cover
+ * @ys: (array length=n): their y values
+ *
+ * Whether an inside corner of the frame has room for the legend over none
+ * of the points: if not, lay the figure out again with
+ * %QKS_PLOT_LEGEND_OUTSIDE_RIGHT rather than hide data under it. %TRUE
+ * when there is no legend.
+ */
+gboolean
+qks_plot_axes_legend_fits_inside (const QksPlotAxes *axes,
+                                  const double      *xs,
+                                  const double      *ys,
+                                  gsize              n)
+{
+  QksPlotRect box;
+
+  g_return_val_if_fail (axes->laid_out, TRUE);
+
+  if (axes->legend_rows == 0 || n == 0)
+    return TRUE;
+  /* A legend cut short for want of height does not fit either. */
+  if (axes->legend_more > 0)
+    return FALSE;
+  return best_legend_box (axes, xs, ys, n, &box) == 0;
+}
+
 /**
  * qks_plot_axes_draw_legend:
  * @avoid_x: (array length=n_avoid) (nullable): data points the legend
@@ -1367,9 +1452,10 @@ rounded_rectangle (cairo_t           *cr,
  * @avoid_y: (array length=n_avoid) (nullable): their y values
  *
  * The legend set by qks_plot_axes_set_legend(), if any. With
- * %QKS_PLOT_LEGEND_BEST it goes to the inside corner that covers the fewest
- * of the given points: top right, top left, bottom right, bottom left, in
- * that order when they tie.
+ * %QKS_PLOT_LEGEND_BEST it goes where it covers the fewest of the given
+ * points: an inside corner (top right, top left, bottom right, bottom
+ * left), else the middle of an edge (right, left, bottom, top), in that
+ * order when they tie.
  */
 void
 qks_plot_axes_draw_legend (const QksPlotAxes *axes,
@@ -1378,12 +1464,6 @@ qks_plot_axes_draw_legend (const QksPlotAxes *axes,
                            const double      *avoid_y,
                            gsize              n_avoid)
 {
-  static const QksPlotLegendPlacement corners[] = {
-    QKS_PLOT_LEGEND_TOP_RIGHT,
-    QKS_PLOT_LEGEND_TOP_LEFT,
-    QKS_PLOT_LEGEND_BOTTOM_RIGHT,
-    QKS_PLOT_LEGEND_BOTTOM_LEFT,
-  };
   const QksPlotTheme *theme = &axes->theme;
   QksPlotRect box, outline;
   double y;
@@ -1394,23 +1474,7 @@ qks_plot_axes_draw_legend (const QksPlotAxes *axes,
 
   legend_box_at (axes, axes->placement, &box);
   if (axes->placement == QKS_PLOT_LEGEND_BEST && avoid_x != NULL && avoid_y != NULL && n_avoid > 0)
-    {
-      guint fewest = G_MAXUINT;
-
-      for (guint i = 0; i < G_N_ELEMENTS (corners); i++)
-        {
-          QksPlotRect candidate;
-          guint count;
-
-          legend_box_at (axes, corners[i], &candidate);
-          count = count_points_inside (axes, &candidate, avoid_x, avoid_y, n_avoid);
-          if (count < fewest)
-            {
-              fewest = count;
-              box = candidate;
-            }
-        }
-    }
+    best_legend_box (axes, avoid_x, avoid_y, n_avoid, &box);
 
   /* Never past the allocation, however long the entries. */
   box.x = round (MAX (theme->padding, MIN (box.x, axes->width - theme->padding - box.width)));

@@ -136,6 +136,10 @@ void            qks_plot_axes_draw_frame     (const QksPlotAxes         *axes,
                                               cairo_t                   *cr);
 void            qks_plot_axes_draw_colorbar  (const QksPlotAxes         *axes,
                                               cairo_t                   *cr);
+gboolean        qks_plot_axes_legend_fits_inside (const QksPlotAxes     *axes,
+                                                  const double          *xs,
+                                                  const double          *ys,
+                                                  gsize                  n);
 void            qks_plot_axes_draw_legend    (const QksPlotAxes         *axes,
                                               cairo_t                   *cr,
                                               const double              *avoid_x,
