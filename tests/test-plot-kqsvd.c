@@ -117,7 +117,7 @@ test_kqsvd_one_head (void)
   g_assert_cmpuint (qks_test_svg_count_fills (svg, &kq, COLOR_TOLERANCE), ==, D_HEAD);
   g_assert_cmpuint (qks_test_svg_count_fills (svg, &keys, COLOR_TOLERANCE), ==, D_HEAD);
 
-  qks_test_svg_assert_text (svg, "Attention-score error against cache rank · head 2");
+  qks_test_svg_assert_text (svg, "Score error against cache rank · head 2");
   qks_test_svg_assert_text (svg, "KQ-SVD: best rank r of K Qᵀ");
   qks_test_svg_assert_text (svg, "keys-only SVD: K truncated to rank r");
   qks_test_svg_assert_text (svg, "Cache rank r");
@@ -141,7 +141,7 @@ test_kqsvd_mean (void)
 
   figure_init (&figure, 2, QKS_PLOT_KQSVD_ALL_HEADS);
   svg = qks_test_svg_render (draw_kqsvd, &figure, WIDTH, HEIGHT);
-  qks_test_svg_assert_text (svg, "Attention-score error against cache rank · mean of 4 heads");
+  qks_test_svg_assert_text (svg, "Score error against cache rank · mean of 4 heads");
   qks_test_svg_assert_text (svg, "range over the 4 heads");
   /* A band per curve, one path each, in the curve's colour. */
   for (guint c = 0; c < 2; c++)

@@ -24,6 +24,7 @@
 #define MARKER_RADIUS    3.0
 #define RING_RADIUS      6.0    /* k₉₀ and k₉₅ on the curve */
 #define GUIDE_GAP        4.0    /* frame → a guide's label */
+#define BAR_CLEAR        4.0    /* % : lower parts of bars may go under the legend */
 
 static const double guide_dashes[] = { 4.0, 3.0 };
 static const double drop_dashes[] = { 1.5, 2.5 };
@@ -107,6 +108,21 @@ draw_ring (cairo_t            *cr,
   qks_plot_set_source_color (cr, color);
   cairo_set_line_width (cr, 1.75);
   cairo_stroke (cr);
+}
+
+/* A point for the legend to avoid, if it stands at least @clear above the
+ * axis (a bar's lowest part hides under the legend's inset anyway). */
+static void
+add_point (GArray *xs,
+           GArray *ys,
+           double  x,
+           double  y,
+           double  clear)
+{
+  if (y < clear)
+    return;
+  g_array_append_val (xs, x);
+  g_array_append_val (ys, y);
 }
 
 static gboolean
@@ -211,9 +227,11 @@ diversity_title (const QksPlotDiversityData *data)
   return g_strdup ("Head diversity");
 }
 
+/* "MHA, effective rank 93.4 %"; in short beside the frame, "93.4 % · MHA". */
 static char *
 series_legend (const QksPlotDiversitySeries *series,
-               gboolean                      alone)
+               gboolean                      alone,
+               gboolean                      compact)
 {
   g_autofree char *name = NULL;
   g_autofree char *erank = NULL;
@@ -223,14 +241,32 @@ series_legend (const QksPlotDiversitySeries *series,
                             series->label != NULL ? ": " : "");
   else
     name = g_strdup (series->label != NULL ? series->label : "");
-  if (isfinite (series->effective_rank_percent))
+
+  if (compact && isfinite (series->effective_rank_percent))
+    erank = g_strdup_printf ("%.1f %%", series->effective_rank_percent);
+  else if (isfinite (series->effective_rank_percent))
     erank = g_strdup_printf ("effective rank %.1f %%", series->effective_rank_percent);
   else
     erank = g_strdup_printf ("k₉₀ = %u", components_for (series, 0.90));
 
   if (*name == '\0')
     return g_steal_pointer (&erank);
+  /* Short, the number first: if the room runs out, the name is cut. */
+  if (compact)
+    return g_strdup_printf ("%s · %s", erank, name);
   return g_strdup_printf ("%s, %s", name, erank);
+}
+
+/* The guides' legend entry when they cannot be labelled beside the frame. */
+static char *
+guides_legend (const QksPlotDiversityData *data)
+{
+  const QksPlotDiversitySeries *first = &data->series[0];
+
+  if (data->n_series == 1 && !has_no_variance (first))
+    return g_strdup_printf ("90 %%, 95 %%: k₉₀ = %u, k₉₅ = %u", components_for (first, 0.90),
+                            components_for (first, 0.95));
+  return g_strdup ("90 %, 95 %");
 }
 
 /* The guides' labels right of the frame: "90 % · k₉₀ = 10" with one run. */
@@ -263,11 +299,14 @@ guide_labels_width (const QksPlotTheme         *theme,
   return ceil (widest + GUIDE_GAP);
 }
 
+/* The guides, labelled right of the frame unless @labelled is FALSE (the
+ * legend names them then). */
 static void
 draw_guides (const QksPlotTheme         *theme,
              cairo_t                    *cr,
              const QksPlotAxes          *axes,
-             const QksPlotDiversityData *data)
+             const QksPlotDiversityData *data,
+             gboolean                    labelled)
 {
   QksPlotRect frame;
   double y90, y95, label_y90, label_y95, line_height;
@@ -287,6 +326,8 @@ draw_guides (const QksPlotTheme         *theme,
       cairo_stroke (cr);
     }
   cairo_restore (cr);
+  if (!labelled)
+    return;
 
   /* Labels centred on their lines, pushed apart when they would touch. */
   {
@@ -400,11 +441,12 @@ qks_plot_diversity_draw (cairo_t                    *cr,
   g_autoptr(GPtrArray) labels = NULL;
   g_autoptr(GArray) avoid_x = NULL;
   g_autoptr(GArray) avoid_y = NULL;
-  g_autoptr(GString) caption = NULL;
-  QksPlotLegendEntry entries[QKS_PLOT_DIVERSITY_MAX_SERIES + 1];
+  g_autoptr(GString) warning = NULL;
+  g_autofree char *note = NULL;
+  QksPlotLegendEntry entries[QKS_PLOT_DIVERSITY_MAX_SERIES + 2];
   guint n_entries = 0, n_max = 0;
-  gboolean alone;
-  double caption_height = 0.0, caption_width, guide_width, plot_height;
+  gboolean alone, outside;
+  double caption_width, warning_height = 0.0, note_height = 0.0, guide_width, plot_height = height;
 
   qks_plot_draw_background (cr, width, height, theme);
   if (problem != NULL)
@@ -426,58 +468,102 @@ qks_plot_diversity_draw (cairo_t                    *cr,
       {
         const char *label = data->series[s].label;
 
-        if (caption == NULL)
-          caption = g_string_new (NULL);
+        if (warning == NULL)
+          warning = g_string_new (NULL);
         else
-          g_string_append_c (caption, ' ');
+          g_string_append_c (warning, ' ');
         if (label != NULL)
-          g_string_append_printf (caption, "%s: the heads’ forms are identical, with no variance between them "
+          g_string_append_printf (warning, "%s: the heads’ forms are identical, with no variance between them "
                                   "to explain (effective rank 0 %%).", label);
         else
-          g_string_append (caption, "The heads’ forms are identical: there is no variance between them to "
+          g_string_append (warning, "The heads’ forms are identical: there is no variance between them to "
                            "explain (effective rank 0 %).");
       }
-  caption_width = width - 2.0 * theme->padding;
-  if (caption != NULL && caption_width > 0.0)
-    caption_height = qks_plot_caption_height (theme, cr, QKS_PLOT_CAPTION_WARNING, caption->str, caption_width);
-  if (caption_height > height / 3.0)
-    caption_height = 0.0;
-  plot_height = height - (caption_height > 0.0 ? caption_height + theme->padding : 0.0);
+  caption_width = MAX (width - 2.0 * theme->padding, 1.0);
+  if (warning != NULL)
+    warning_height = qks_plot_caption_height (theme, cr, QKS_PLOT_CAPTION_WARNING, warning->str, caption_width);
+  if (warning_height > height / 3.0)
+    warning_height = 0.0;
 
-  /* Legend: the bars and the line with one run; one line per run else. */
-  labels = g_ptr_array_new_with_free_func (g_free);
-  if (alone && !has_no_variance (&data->series[0]))
-    {
-      QksPlotColor line = qks_plot_palette_color (0, theme->dark);
-
-      entries[n_entries++] = (QksPlotLegendEntry) { "share of each component",
-                                                    tint (&theme->background, &line, BAR_TINT),
-                                                    QKS_PLOT_SWATCH_PATCH, FALSE };
-      g_ptr_array_add (labels, series_legend (&data->series[0], TRUE));
-      entries[n_entries++] = (QksPlotLegendEntry) { labels->pdata[0], line, QKS_PLOT_SWATCH_LINE, FALSE };
-    }
-  else if (!alone)
-    for (guint s = 0; s < data->n_series; s++)
-      {
-        g_ptr_array_add (labels, series_legend (&data->series[s], FALSE));
-        entries[n_entries++] = (QksPlotLegendEntry) { labels->pdata[s], qks_plot_palette_color (s, theme->dark),
-                                                      QKS_PLOT_SWATCH_LINE, FALSE };
-      }
-
-  guide_width = guide_labels_width (theme, cr, data);
-  axes = qks_plot_axes_new (theme, width - guide_width, plot_height);
-  qks_plot_axes_set_title (axes, title);
-  qks_plot_axes_set_x_categories (axes, (const char *const *) categories->pdata, n_max, "Principal component");
-  qks_plot_axes_set_y (axes, 0.0, Y_TOP, QKS_PLOT_SCALE_LINEAR, "Variance explained (%)");
-  qks_plot_axes_set_legend (axes, entries, n_entries, QKS_PLOT_LEGEND_BEST);
-  if (!qks_plot_axes_layout (axes, cr, &error))
-    {
-      qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
-      return;
-    }
-
+  /* What the legend must not cover: the bars that stand clear of the
+   * axis, the lines and the points between them. (The dotted drops from
+   * k₉₀ and k₉₅ may go under it: the rings on the curve still show k.) */
   avoid_x = g_array_new (FALSE, FALSE, sizeof (double));
   avoid_y = g_array_new (FALSE, FALSE, sizeof (double));
+  for (guint s = 0; s < data->n_series; s++)
+    {
+      const QksPlotDiversitySeries *series = &data->series[s];
+
+      if (has_no_variance (series))
+        continue;
+      for (guint k = 0; k + 1 < series->n_components; k++)
+        {
+          for (guint q = 1; alone && q <= 4; q++)
+            add_point (avoid_x, avoid_y, k, 100.0 * share (series, k) * q / 4.0, BAR_CLEAR);
+          add_point (avoid_x, avoid_y, k, 100.0 * series->cumulative[k], 0.0);
+          if (k + 2 < series->n_components)
+            add_point (avoid_x, avoid_y, k + 0.5, 50.0 * (series->cumulative[k] + series->cumulative[k + 1]), 0.0);
+        }
+    }
+
+  /* The legend inside the frame if a corner is clear. Else beside it, in
+   * short: it names the guides, which leave it their labels' room, and a
+   * note under the figure says what its percentages are. */
+  labels = g_ptr_array_new_with_free_func (g_free);
+  for (outside = FALSE; ; outside = TRUE)
+    {
+      n_entries = 0;
+      g_ptr_array_set_size (labels, 0);
+      if (alone && !has_no_variance (&data->series[0]))
+        {
+          QksPlotColor line = qks_plot_palette_color (0, theme->dark);
+
+          entries[n_entries++] = (QksPlotLegendEntry) { "share of each component",
+                                                        tint (&theme->background, &line, BAR_TINT),
+                                                        QKS_PLOT_SWATCH_PATCH, FALSE };
+          g_ptr_array_add (labels, series_legend (&data->series[0], TRUE, FALSE));
+          entries[n_entries++] = (QksPlotLegendEntry) { labels->pdata[0], line, QKS_PLOT_SWATCH_LINE, FALSE };
+        }
+      else if (!alone)
+        for (guint s = 0; s < data->n_series; s++)
+          {
+            g_ptr_array_add (labels, series_legend (&data->series[s], FALSE, outside));
+            entries[n_entries++] = (QksPlotLegendEntry) { labels->pdata[labels->len - 1],
+                                                          qks_plot_palette_color (s, theme->dark),
+                                                          QKS_PLOT_SWATCH_LINE, FALSE };
+          }
+      guide_width = guide_labels_width (theme, cr, data);
+      if (outside)
+        {
+          g_ptr_array_add (labels, guides_legend (data));
+          entries[n_entries++] = (QksPlotLegendEntry) { labels->pdata[labels->len - 1], theme->muted,
+                                                        QKS_PLOT_SWATCH_LINE, TRUE };
+          guide_width = 0.0;
+          if (!alone)
+            {
+              note = g_strdup ("Legend: each run’s effective rank, in % of H − 1, then its name.");
+              note_height = qks_plot_caption_height (theme, cr, QKS_PLOT_CAPTION_NOTE, note, caption_width);
+            }
+        }
+      plot_height = height - (warning_height > 0.0 ? warning_height + theme->padding : 0.0) -
+                    (note_height > 0.0 ? note_height + theme->spacing : 0.0);
+
+      g_clear_pointer (&axes, qks_plot_axes_free);
+      axes = qks_plot_axes_new (theme, width - guide_width, plot_height);
+      qks_plot_axes_set_title (axes, title);
+      qks_plot_axes_set_x_categories (axes, (const char *const *) categories->pdata, n_max, "Principal component");
+      qks_plot_axes_set_y (axes, 0.0, Y_TOP, QKS_PLOT_SCALE_LINEAR, "Variance explained (%)");
+      qks_plot_axes_set_legend (axes, entries, n_entries,
+                                outside ? QKS_PLOT_LEGEND_OUTSIDE_RIGHT : QKS_PLOT_LEGEND_BEST);
+      if (!qks_plot_axes_layout (axes, cr, &error))
+        {
+          qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
+          return;
+        }
+      if (outside || qks_plot_axes_legend_fits_inside (axes, (const double *) avoid_x->data,
+                                                       (const double *) avoid_y->data, avoid_x->len))
+        break;
+    }
   qks_plot_axes_draw_grid (axes, cr);
 
   if (alone && !has_no_variance (&data->series[0]))
@@ -500,18 +586,11 @@ qks_plot_diversity_draw (cairo_t                    *cr,
           /* Every bar its own path, even an empty one. */
           cairo_rectangle (cr, x0, y0, x1 - x0, y1 - y0);
           cairo_fill (cr);
-          for (guint q = 0; q <= 4; q++)
-            {
-              double x = k, y = value * q / 4.0;
-
-              g_array_append_val (avoid_x, x);
-              g_array_append_val (avoid_y, y);
-            }
         }
       cairo_restore (cr);
     }
 
-  draw_guides (theme, cr, axes, data);
+  draw_guides (theme, cr, axes, data, !outside);
 
   for (guint s = 0; s < data->n_series; s++)
     {
@@ -521,30 +600,18 @@ qks_plot_diversity_draw (cairo_t                    *cr,
       if (alone && has_no_variance (series))
         continue;
       draw_cumulative (theme, cr, axes, series, &color);
-      for (guint k = 0; k + 1 < series->n_components; k++)
-        {
-          double x = k, y = 100.0 * series->cumulative[k];
-
-          g_array_append_val (avoid_x, x);
-          g_array_append_val (avoid_y, y);
-          /* The segment to the next point. */
-          if (k + 2 < series->n_components)
-            {
-              x = k + 0.5;
-              y = 50.0 * (series->cumulative[k] + series->cumulative[k + 1]);
-              g_array_append_val (avoid_x, x);
-              g_array_append_val (avoid_y, y);
-            }
-        }
       if (!has_no_variance (series))
         draw_k_marks (theme, cr, axes, series, &color, alone);
     }
 
   qks_plot_axes_draw_frame (axes, cr);
   qks_plot_axes_draw_legend (axes, cr, (const double *) avoid_x->data, (const double *) avoid_y->data, avoid_x->len);
-  if (caption_height > 0.0)
-    qks_plot_caption_draw (theme, cr, QKS_PLOT_CAPTION_WARNING, caption->str, theme->padding,
-                           height - theme->padding - caption_height, caption_width);
+  if (note_height > 0.0)
+    qks_plot_caption_draw (theme, cr, QKS_PLOT_CAPTION_NOTE, note, theme->padding,
+                           plot_height - theme->padding + theme->spacing, caption_width);
+  if (warning_height > 0.0)
+    qks_plot_caption_draw (theme, cr, QKS_PLOT_CAPTION_WARNING, warning->str, theme->padding,
+                           height - theme->padding - warning_height, caption_width);
 }
 
 /* Effective rank per layer ------------------------------------------------ */

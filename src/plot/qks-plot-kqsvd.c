@@ -77,10 +77,10 @@ kqsvd_title (const QksPlotKqsvdData *data)
   if (data != NULL && data->title != NULL)
     return g_strdup (data->title);
   if (data == NULL)
-    return g_strdup ("Attention-score error against cache rank");
+    return g_strdup ("Score error against cache rank");
   if (data->head == QKS_PLOT_KQSVD_ALL_HEADS)
-    return g_strdup_printf ("Attention-score error against cache rank · mean of %u heads", data->n_heads);
-  return g_strdup_printf ("Attention-score error against cache rank · head %d", data->head);
+    return g_strdup_printf ("Score error against cache rank · mean of %u heads", data->n_heads);
+  return g_strdup_printf ("Score error against cache rank · head %d", data->head);
 }
 
 static void
@@ -276,28 +276,55 @@ qks_plot_kqsvd_draw (cairo_t                *cr,
       entries[n_entries++] = (QksPlotLegendEntry) { band_label, neutral, QKS_PLOT_SWATCH_PATCH, FALSE };
     }
 
-  axes = qks_plot_axes_new (theme, width, height);
-  qks_plot_axes_set_title (axes, title);
-  /* Half a rank either side when the ranks are dotted, so that no dot is
-   * cut by the frame. */
-  if (n <= MAX_MARKED)
-    qks_plot_axes_set_x (axes, 0.5, n + 0.5, QKS_PLOT_SCALE_LINEAR, "Cache rank r");
-  else
-    qks_plot_axes_set_x (axes, 1.0, n, QKS_PLOT_SCALE_LINEAR, "Cache rank r");
-  /* Ranks are whole numbers. */
-  if (n <= 12)
-    qks_plot_axes_set_x_tick_unit (axes, 1.0);
-  if (data->log_y)
-    qks_plot_axes_set_y (axes, y_min, 1.0, QKS_PLOT_SCALE_LOG, "Relative error of the scores");
-  else
-    qks_plot_axes_set_y (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, "Relative error of the scores");
-  qks_plot_axes_set_legend (axes, entries, n_entries, QKS_PLOT_LEGEND_BEST);
-  if (!qks_plot_axes_layout (axes, cr, &error))
+  /* What the legend must not cover: the lines and the bands. */
+  avoid_x = g_new (double, 6 * N_CURVES * n);
+  avoid_y = g_new (double, 6 * N_CURVES * n);
+  for (guint c = 0; c < N_CURVES; c++)
+    for (guint r = 0; r < drawn[c]; r++)
+      {
+        avoid_x[n_avoid] = r + 1.0;
+        avoid_y[n_avoid++] = lines[c].centre[r];
+        for (guint q = 0; mean && q <= 4; q++)
+          {
+            double low = data->log_y ? MAX (lines[c].low[r], y_min) : lines[c].low[r];
+
+            avoid_x[n_avoid] = r + 1.0;
+            avoid_y[n_avoid++] = data->log_y ? low * pow (lines[c].high[r] / low, q / 4.0)
+                                             : low + (lines[c].high[r] - low) * q / 4.0;
+          }
+      }
+
+  /* The legend inside the frame if there is room clear of the data, else
+   * beside it. */
+  for (gboolean outside = FALSE; ; outside = TRUE)
     {
-      for (guint c = 0; c < N_CURVES; c++)
-        line_clear (&lines[c]);
-      qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
-      return;
+      g_clear_pointer (&axes, qks_plot_axes_free);
+      axes = qks_plot_axes_new (theme, width, height);
+      qks_plot_axes_set_title (axes, title);
+      /* Half a rank either side when the ranks are dotted, so that no dot
+       * is cut by the frame. */
+      if (n <= MAX_MARKED)
+        qks_plot_axes_set_x (axes, 0.5, n + 0.5, QKS_PLOT_SCALE_LINEAR, "Cache rank r");
+      else
+        qks_plot_axes_set_x (axes, 1.0, n, QKS_PLOT_SCALE_LINEAR, "Cache rank r");
+      /* Ranks are whole numbers. */
+      if (n <= 12)
+        qks_plot_axes_set_x_tick_unit (axes, 1.0);
+      if (data->log_y)
+        qks_plot_axes_set_y (axes, y_min, 1.0, QKS_PLOT_SCALE_LOG, "Relative error of the scores");
+      else
+        qks_plot_axes_set_y (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, "Relative error of the scores");
+      qks_plot_axes_set_legend (axes, entries, n_entries,
+                                outside ? QKS_PLOT_LEGEND_OUTSIDE_RIGHT : QKS_PLOT_LEGEND_BEST);
+      if (!qks_plot_axes_layout (axes, cr, &error))
+        {
+          for (guint c = 0; c < N_CURVES; c++)
+            line_clear (&lines[c]);
+          qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
+          return;
+        }
+      if (outside || qks_plot_axes_legend_fits_inside (axes, avoid_x, avoid_y, n_avoid))
+        break;
     }
 
   qks_plot_axes_draw_grid (axes, cr);
@@ -311,23 +338,6 @@ qks_plot_kqsvd_draw (cairo_t                *cr,
   draw_line (theme, axes, cr, &lines[CURVE_KQSVD], drawn[CURVE_KQSVD], &colors[CURVE_KQSVD], FALSE,
              n <= MAX_MARKED);
   cairo_restore (cr);
-
-  /* The legend goes where the lines and bands are not. */
-  avoid_x = g_new (double, 3 * N_CURVES * n);
-  avoid_y = g_new (double, 3 * N_CURVES * n);
-  for (guint c = 0; c < N_CURVES; c++)
-    for (guint r = 0; r < drawn[c]; r++)
-      {
-        avoid_x[n_avoid] = r + 1.0;
-        avoid_y[n_avoid++] = lines[c].centre[r];
-        if (mean)
-          {
-            avoid_x[n_avoid] = r + 1.0;
-            avoid_y[n_avoid++] = data->log_y ? MAX (lines[c].low[r], y_min) : lines[c].low[r];
-            avoid_x[n_avoid] = r + 1.0;
-            avoid_y[n_avoid++] = lines[c].high[r];
-          }
-      }
 
   qks_plot_axes_draw_frame (axes, cr);
   qks_plot_axes_draw_legend (axes, cr, avoid_x, avoid_y, n_avoid);

@@ -20,6 +20,7 @@
 #define DOT_RADIUS     3.5   /* at most; smaller when the heads crowd */
 #define GUIDE_GAP      4.0   /* frame → the reference's label */
 #define RANDOM_LEVEL   0.5
+#define REFERENCE_LABEL "random ≈ 0.5"
 
 static const double guide_dashes[] = { 4.0, 3.0 };
 
@@ -106,10 +107,10 @@ qks_plot_symmetry_draw (cairo_t                   *cr,
   g_autoptr(QksPlotAxes) axes = NULL;
   g_autoptr(PangoLayout) reference = NULL;
   g_autoptr(GError) error = NULL;
-  QksPlotLegendEntry entries[2];
+  QksPlotLegendEntry entries[3];
   QksPlotColor dot_color, bar_color;
   QksPlotRect frame;
-  gboolean with_heads;
+  gboolean with_heads, outside;
   guint n_entries = 1, n_avoid = 0, n_heads;
   double reference_width, y, radius;
 
@@ -136,7 +137,7 @@ qks_plot_symmetry_draw (cairo_t                   *cr,
     g_ptr_array_add (categories, g_strdup_printf ("%u", l));
 
   /* The reference's label sits right of the frame. */
-  reference = qks_plot_theme_create_layout (theme, cr, QKS_PLOT_FONT_SMALL, "random ≈ 0.5");
+  reference = qks_plot_theme_create_layout (theme, cr, QKS_PLOT_FONT_SMALL, REFERENCE_LABEL);
   {
     PangoRectangle logical;
 
@@ -144,21 +145,54 @@ qks_plot_symmetry_draw (cairo_t                   *cr,
     reference_width = ceil (logical.width / (double) PANGO_SCALE + GUIDE_GAP);
   }
 
-  axes = qks_plot_axes_new (theme, width - reference_width, height);
-  qks_plot_axes_set_title (axes, title);
-  qks_plot_axes_set_x_categories (axes, (const char *const *) categories->pdata, data->n_layers, "Layer");
-  qks_plot_axes_set_y (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, "Symmetric share ‖S‖² / ‖M‖²");
-  qks_plot_axes_set_legend (axes, entries, n_entries, QKS_PLOT_LEGEND_BEST);
-  if (!qks_plot_axes_layout (axes, cr, &error))
+  /* What the legend must not cover: the bars, all of them, and the dots. */
+  avoid_x = g_new (double, (gsize) data->n_layers * (21 + n_heads));
+  avoid_y = g_new (double, (gsize) data->n_layers * (21 + n_heads));
+  for (guint l = 0; l < data->n_layers; l++)
     {
-      qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
-      return;
+      double value = CLAMP (data->layer_fraction[l], 0.0, 1.0);
+
+      for (guint q = 0; q <= 6; q++)
+        for (guint side = 0; side < 3; side++)
+          {
+            avoid_x[n_avoid] = l + (side - 1.0) * BAR_WIDTH / 2.0;
+            avoid_y[n_avoid++] = value * q / 6.0;
+          }
+      for (guint h = 0; h < n_heads; h++)
+        {
+          avoid_x[n_avoid] = l + head_offset (h, n_heads);
+          avoid_y[n_avoid++] = CLAMP (data->head_fraction[(gsize) l * n_heads + h], 0.0, 1.0);
+        }
+    }
+
+  /* The legend inside the frame if there is room clear of the data; else
+   * beside it, naming the reference, which leaves it its label's room. */
+  for (outside = FALSE; ; outside = TRUE)
+    {
+      if (outside)
+        {
+          QksPlotColor muted = theme->muted;
+
+          entries[n_entries++] = (QksPlotLegendEntry) { REFERENCE_LABEL, muted, QKS_PLOT_SWATCH_LINE, TRUE };
+          reference_width = 0.0;
+        }
+      g_clear_pointer (&axes, qks_plot_axes_free);
+      axes = qks_plot_axes_new (theme, width - reference_width, height);
+      qks_plot_axes_set_title (axes, title);
+      qks_plot_axes_set_x_categories (axes, (const char *const *) categories->pdata, data->n_layers, "Layer");
+      qks_plot_axes_set_y (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, "Symmetric share ‖S‖² / ‖M‖²");
+      qks_plot_axes_set_legend (axes, entries, n_entries,
+                                outside ? QKS_PLOT_LEGEND_OUTSIDE_RIGHT : QKS_PLOT_LEGEND_BEST);
+      if (!qks_plot_axes_layout (axes, cr, &error))
+        {
+          qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
+          return;
+        }
+      if (outside || qks_plot_axes_legend_fits_inside (axes, avoid_x, avoid_y, n_avoid))
+        break;
     }
   qks_plot_axes_get_frame (axes, &frame);
   qks_plot_axes_draw_grid (axes, cr);
-
-  avoid_x = g_new (double, (gsize) data->n_layers * (5 + n_heads));
-  avoid_y = g_new (double, (gsize) data->n_layers * (5 + n_heads));
 
   cairo_save (cr);
   qks_plot_axes_clip (axes, cr);
@@ -173,11 +207,6 @@ qks_plot_symmetry_draw (cairo_t                   *cr,
 
       cairo_rectangle (cr, x0, y0, x1 - x0, y1 - y0);
       cairo_fill (cr);
-      for (guint q = 0; q <= 4; q++)
-        {
-          avoid_x[n_avoid] = l - BAR_WIDTH / 2.0 + q * BAR_WIDTH / 4.0;
-          avoid_y[n_avoid++] = value;
-        }
     }
   cairo_restore (cr);
 
@@ -191,7 +220,8 @@ qks_plot_symmetry_draw (cairo_t                   *cr,
   cairo_line_to (cr, frame.x + frame.width, y);
   cairo_stroke (cr);
   cairo_restore (cr);
-  qks_plot_show_layout (theme, cr, reference, &theme->muted, frame.x + frame.width + GUIDE_GAP, y, 0.0, 0.5);
+  if (!outside)
+    qks_plot_show_layout (theme, cr, reference, &theme->muted, frame.x + frame.width + GUIDE_GAP, y, 0.0, 0.5);
 
   /* Dots no wider than the gap between neighbours, within reason. */
   radius = DOT_RADIUS;
@@ -219,8 +249,6 @@ qks_plot_symmetry_draw (cairo_t                   *cr,
         cairo_stroke_preserve (cr);
         qks_plot_set_source_color (cr, &dot_color);
         cairo_fill (cr);
-        avoid_x[n_avoid] = x;
-        avoid_y[n_avoid++] = value;
       }
   cairo_restore (cr);
 
