@@ -486,6 +486,144 @@ test_axes_colorbar (Fixture       *fixture,
 }
 
 static void
+test_axes_legend_between_the_data (Fixture       *fixture,
+                                   gconstpointer  data)
+{
+  QksPlotLegendEntry entries[] = {
+    { "Layer 1", { 0.0, 0.45, 0.7, 1.0 }, QKS_PLOT_SWATCH_LINE, FALSE },
+  };
+  /* Points in all four corners, none at the middle of the right edge. */
+  double xs[] = { 0.0, 0.1, 0.9, 1.0, 0.0, 0.1, 0.9, 1.0, 0.5 };
+  double ys[] = { 1.0, 0.9, 1.0, 0.9, 0.0, 0.1, 0.0, 0.1, 0.5 };
+  double crowd_x[] = { 0.0, 0.5, 1.0, 0.0, 0.5, 1.0, 0.0, 0.5, 1.0 };
+  double crowd_y[] = { 0.0, 0.0, 0.0, 0.5, 0.5, 0.5, 1.0, 1.0, 1.0 };
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) WIDTH, (int) HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+  g_autoptr(QksPlotAxes) axes = qks_plot_axes_new (&fixture->theme, WIDTH, HEIGHT);
+  QksPlotRect frame;
+
+  qks_plot_axes_set_x (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, NULL);
+  qks_plot_axes_set_y (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, NULL);
+  qks_plot_axes_set_legend (axes, entries, G_N_ELEMENTS (entries), QKS_PLOT_LEGEND_BEST);
+  g_assert_true (qks_plot_axes_layout (axes, cr, NULL));
+  qks_plot_axes_get_frame (axes, &frame);
+  g_assert_true (qks_plot_axes_legend_fits_inside (axes, xs, ys, G_N_ELEMENTS (xs)));
+  qks_plot_axes_draw_legend (axes, cr, xs, ys, G_N_ELEMENTS (xs));
+
+  /* At the middle of the right edge, not in a corner. */
+  g_assert_cmpuint (pixel_at (surface, (int) (frame.x + frame.width - 14.0), (int) (frame.y + frame.height / 2.0)) >> 24,
+                    ==, 255);
+  g_assert_cmpuint (pixel_at (surface, (int) (frame.x + frame.width - 14.0), (int) (frame.y + 14.0)) >> 24, ==, 0);
+
+  /* Points everywhere: no room inside. */
+  g_assert_false (qks_plot_axes_legend_fits_inside (axes, crowd_x, crowd_y, G_N_ELEMENTS (crowd_x)));
+  g_assert_true (qks_plot_axes_legend_fits_inside (axes, crowd_x, crowd_y, 0));
+
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
+static void
+test_axes_categories (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  static const char *layers[] = { "0", "1", "2", "3" };
+  g_autoptr(QksPlotAxes) axes = qks_plot_axes_new (&fixture->theme, WIDTH, HEIGHT);
+  g_autoptr(QksPlotAxes) crowded = qks_plot_axes_new (&fixture->theme, 200.0, 120.0);
+  g_autofree char **many = g_new0 (char *, 41);
+  const QksTicks *ticks;
+  QksPlotRect frame;
+  double min, max;
+
+  /* Four categories on a long axis: a tick at each, none between (a
+   * numeric axis over −0.5 … 3.5 would tick every 0.5). */
+  qks_plot_axes_set_x_categories (axes, layers, G_N_ELEMENTS (layers), "Layer");
+  qks_plot_axes_set_y_categories (axes, layers, G_N_ELEMENTS (layers), "Layer");
+  g_assert_true (qks_plot_axes_layout (axes, fixture->cr, NULL));
+  for (guint axis = 0; axis < 2; axis++)
+    {
+      ticks = axis == 0 ? qks_plot_axes_get_x_ticks (axes) : qks_plot_axes_get_y_ticks (axes);
+      g_assert_cmpuint (ticks->count, ==, 4);
+      for (guint i = 0; i < ticks->count; i++)
+        g_assert_cmpfloat (ticks->values[i], ==, i);
+    }
+  qks_plot_axes_get_x_range (axes, &min, &max);
+  g_assert_cmpfloat (min, ==, -0.5);
+  g_assert_cmpfloat (max, ==, 3.5);
+  qks_plot_axes_get_frame (axes, &frame);
+  g_assert_cmpfloat_with_epsilon (qks_plot_axes_x_to_device (axes, -0.5), frame.x, 1e-9);
+  /* x reads left to right, y top down, as a matrix does. */
+  g_assert_cmpfloat (qks_plot_axes_x_to_device (axes, 0.0), <, qks_plot_axes_x_to_device (axes, 3.0));
+  g_assert_cmpfloat_with_epsilon (qks_plot_axes_y_to_device (axes, -0.5), frame.y, 1e-9);
+  g_assert_cmpfloat_with_epsilon (qks_plot_axes_y_to_device (axes, 3.5), frame.y + frame.height, 1e-9);
+  qks_plot_axes_get_y_range (axes, &min, &max);
+  g_assert_cmpfloat (min, ==, 3.5);
+  g_assert_cmpfloat (max, ==, -0.5);
+
+  /* Forty on a short one: every 5th or 10th … labelled, from the first. */
+  for (guint i = 0; i < 40; i++)
+    many[i] = g_strdup_printf ("%u", i);
+  qks_plot_axes_set_x_categories (crowded, (const char *const *) many, 40, NULL);
+  qks_plot_axes_set_y_categories (crowded, (const char *const *) many, 40, NULL);
+  g_assert_true (qks_plot_axes_layout (crowded, fixture->cr, NULL));
+  for (guint axis = 0; axis < 2; axis++)
+    {
+      ticks = axis == 0 ? qks_plot_axes_get_x_ticks (crowded) : qks_plot_axes_get_y_ticks (crowded);
+      g_assert_cmpuint (ticks->count, >=, 2);
+      g_assert_cmpuint (ticks->count, <, 40);
+      g_assert_cmpfloat (ticks->values[0], ==, 0.0);
+      g_assert_true (ticks->step == 2 || ticks->step == 5 || ticks->step == 10 || ticks->step == 20);
+      for (guint i = 1; i < ticks->count; i++)
+        g_assert_cmpfloat (ticks->values[i] - ticks->values[i - 1], ==, ticks->step);
+    }
+  for (guint i = 0; i < 40; i++)
+    g_free (many[i]);
+
+  /* Back to numbers. */
+  qks_plot_axes_set_x (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, "x");
+  g_assert_true (qks_plot_axes_layout (axes, fixture->cr, NULL));
+  g_assert_cmpfloat (qks_plot_axes_get_x_ticks (axes)->values[1], <, 1.0);
+}
+
+static void
+test_axes_tick_unit (Fixture       *fixture,
+                     gconstpointer  data)
+{
+  static const double widths[] = { WIDTH, 240.0, 150.0 };
+
+  for (guint w = 0; w < G_N_ELEMENTS (widths); w++)
+    {
+      g_autoptr(QksPlotAxes) axes = qks_plot_axes_new (&fixture->theme, widths[w], HEIGHT);
+      const QksTicks *ticks;
+
+      /* Degrees: multiples of 15, 30, 45 or 90, so 90 itself is a tick. */
+      qks_plot_axes_set_x (axes, 0.0, 90.0, QKS_PLOT_SCALE_LINEAR, "angle (°)");
+      qks_plot_axes_set_x_tick_unit (axes, 15.0);
+      qks_plot_axes_set_y (axes, 0.0, 90.0, QKS_PLOT_SCALE_LINEAR, "angle (°)");
+      qks_plot_axes_set_y_tick_unit (axes, 15.0);
+      qks_plot_axes_set_colorbar (axes, QKS_PLOT_COLORMAP_VIRIDIS, 0.0, 90.0, QKS_PLOT_SCALE_LINEAR, NULL);
+      qks_plot_axes_set_colorbar_tick_unit (axes, 15.0);
+      g_assert_true (qks_plot_axes_layout (axes, fixture->cr, NULL));
+      for (guint axis = 0; axis < 2; axis++)
+        {
+          ticks = axis == 0 ? qks_plot_axes_get_x_ticks (axes) : qks_plot_axes_get_y_ticks (axes);
+          g_assert_cmpuint (ticks->count, >=, 2);
+          g_assert_true (ticks->step == 15.0 || ticks->step == 30.0 || ticks->step == 45.0 || ticks->step == 90.0);
+          g_assert_cmpfloat (ticks->values[0], ==, 0.0);
+          g_assert_cmpfloat (ticks->values[ticks->count - 1], ==, 90.0);
+          if (w == 0)
+            g_assert_cmpfloat (ticks->step, <=, 30.0);
+        }
+
+      /* qks_plot_axes_set_x() goes back to 1, 2, 5 × 10^k. */
+      qks_plot_axes_set_x (axes, 0.0, 90.0, QKS_PLOT_SCALE_LINEAR, "angle (°)");
+      g_assert_true (qks_plot_axes_layout (axes, fixture->cr, NULL));
+      ticks = qks_plot_axes_get_x_ticks (axes);
+      g_assert_true (ticks->step == 10.0 || ticks->step == 20.0 || ticks->step == 50.0);
+    }
+}
+
+static void
 test_axes_empty_state (Fixture       *fixture,
                        gconstpointer  data)
 {
@@ -535,6 +673,9 @@ main (int    argc,
   ADD ("/plot/axes/nothing-drawn-outside", test_axes_nothing_drawn_outside);
   ADD ("/plot/axes/legend-avoids-the-data", test_axes_legend_avoids_the_data);
   ADD ("/plot/axes/colorbar", test_axes_colorbar);
+  ADD ("/plot/axes/legend-between-the-data", test_axes_legend_between_the_data);
+  ADD ("/plot/axes/categories", test_axes_categories);
+  ADD ("/plot/axes/tick-unit", test_axes_tick_unit);
   ADD ("/plot/axes/empty-state", test_axes_empty_state);
 #undef ADD
 

@@ -31,6 +31,10 @@ typedef struct
   double        requested_max;
   QksPlotScale  scale;
   char         *label;
+  char        **categories;  /* NULL-terminated, or NULL for a numeric axis */
+  guint         n_categories;
+  gboolean      top_down;    /* category 0 at the top (y only) */
+  double        tick_unit;   /* > 0: ticks at multiples of it, not Heckbert's */
 
   /* After qks_plot_axes_layout(). */
   double        min;
@@ -91,6 +95,8 @@ static void
 axis_clear (Axis *axis)
 {
   g_clear_pointer (&axis->label, g_free);
+  g_clear_pointer (&axis->categories, g_strfreev);
+  axis->n_categories = 0;
   axis_clear_tick_labels (axis);
 }
 
@@ -163,6 +169,26 @@ axis_set (Axis         *axis,
   axis->scale = scale;
   g_free (axis->label);
   axis->label = g_strdup (label);
+  g_clear_pointer (&axis->categories, g_strfreev);
+  axis->n_categories = 0;
+  axis->top_down = FALSE;
+  axis->tick_unit = 0.0;
+}
+
+static void
+axis_set_categories (Axis              *axis,
+                     const char *const *categories,
+                     guint              n_categories,
+                     gboolean           top_down,
+                     const char        *label)
+{
+  /* Category c sits at c, its band from c − ½ to c + ½. */
+  axis_set (axis, -0.5, n_categories - 0.5, QKS_PLOT_SCALE_LINEAR, label);
+  axis->top_down = top_down;
+  axis->categories = g_new0 (char *, n_categories + 1);
+  for (guint i = 0; i < n_categories; i++)
+    axis->categories[i] = g_strdup (categories != NULL && categories[i] != NULL ? categories[i] : "");
+  axis->n_categories = n_categories;
 }
 
 /**
@@ -199,6 +225,88 @@ qks_plot_axes_set_y (QksPlotAxes  *axes,
                      const char   *label)
 {
   axis_set (&axes->y, min, max, scale, label);
+  axes->laid_out = FALSE;
+}
+
+/**
+ * qks_plot_axes_set_x_categories:
+ * @categories: (array length=n_categories) (nullable): plain-text labels,
+ *   copied; %NULL labels read as empty
+ * @label: (nullable): the axis label, e.g. "Layer"
+ *
+ * A categorical horizontal axis: category c is centred at x = c and spans
+ * c − ½ to c + ½, with its label under a tick at c. When the labels do not
+ * fit side by side, every 2nd, 5th, 10th … is shown. A categorical axis
+ * has no grid lines.
+ */
+void
+qks_plot_axes_set_x_categories (QksPlotAxes       *axes,
+                                const char *const *categories,
+                                guint              n_categories,
+                                const char        *label)
+{
+  axis_set_categories (&axes->x, categories, n_categories, FALSE, label);
+  axes->laid_out = FALSE;
+}
+
+/**
+ * qks_plot_axes_set_y_categories:
+ *
+ * As qks_plot_axes_set_x_categories(), for the vertical axis, read top
+ * down as a table or a matrix is: category 0 at the top, at y = 0, and
+ * the last at the bottom. qks_plot_axes_get_y_range() then gives the
+ * bottom end, n − ½, as the minimum.
+ */
+void
+qks_plot_axes_set_y_categories (QksPlotAxes       *axes,
+                                const char *const *categories,
+                                guint              n_categories,
+                                const char        *label)
+{
+  axis_set_categories (&axes->y, categories, n_categories, TRUE, label);
+  axes->laid_out = FALSE;
+}
+
+/**
+ * qks_plot_axes_set_x_tick_unit:
+ * @unit: > 0, or 0 for the usual 1, 2, 5 × 10^k steps
+ *
+ * Ticks the linear horizontal axis at multiples of @unit × 1, 2, 3 or 6
+ * (× 10^k), the fewest that fit: degrees read best at 0, 30, 60, 90 (unit
+ * 15). Call after qks_plot_axes_set_x(), which resets it.
+ */
+void
+qks_plot_axes_set_x_tick_unit (QksPlotAxes *axes,
+                               double       unit)
+{
+  axes->x.tick_unit = unit > 0.0 && isfinite (unit) ? unit : 0.0;
+  axes->laid_out = FALSE;
+}
+
+/**
+ * qks_plot_axes_set_y_tick_unit:
+ *
+ * As qks_plot_axes_set_x_tick_unit(), for the vertical axis.
+ */
+void
+qks_plot_axes_set_y_tick_unit (QksPlotAxes *axes,
+                               double       unit)
+{
+  axes->y.tick_unit = unit > 0.0 && isfinite (unit) ? unit : 0.0;
+  axes->laid_out = FALSE;
+}
+
+/**
+ * qks_plot_axes_set_colorbar_tick_unit:
+ *
+ * As qks_plot_axes_set_x_tick_unit(), for the colour bar; call after
+ * qks_plot_axes_set_colorbar().
+ */
+void
+qks_plot_axes_set_colorbar_tick_unit (QksPlotAxes *axes,
+                                      double       unit)
+{
+  axes->colorbar.tick_unit = unit > 0.0 && isfinite (unit) ? unit : 0.0;
   axes->laid_out = FALSE;
 }
 
@@ -311,8 +419,9 @@ axis_resolve_range (Axis    *axis,
       return FALSE;
     }
 
-  axis->min = low;
-  axis->max = high;
+  /* A top-down axis has its first value at the far end. */
+  axis->min = axis->top_down ? high : low;
+  axis->max = axis->top_down ? low : high;
   return TRUE;
 }
 
@@ -423,6 +532,66 @@ format_tick_markup (const QksTicks *ticks,
 
 /* Ticks ------------------------------------------------------------------- */
 
+/* Ticks at multiples of the axis's unit × 1, 2, 3, 6, 10, 20 …: the
+ * smallest step that keeps the count within @max_ticks. */
+static gboolean
+axis_unit_ticks (Axis  *axis,
+                 guint  max_ticks)
+{
+  static const double multiples[] = { 1.0, 2.0, 3.0, 6.0 };
+
+  max_ticks = CLAMP (max_ticks, 2, QKS_PLOT_MAX_TICKS);
+  for (double magnitude = 1.0; magnitude < 1e6; magnitude *= 10.0)
+    for (guint i = 0; i < G_N_ELEMENTS (multiples); i++)
+      {
+        double step = axis->tick_unit * multiples[i] * magnitude;
+        double first = ceil (axis->min / step - 1e-9) * step;
+        guint count = (guint) floor ((axis->max - first) / step + 1e-9) + 1;
+
+        if (count > max_ticks)
+          continue;
+        axis->ticks.count = count;
+        axis->ticks.step = step;
+        axis->ticks.logarithmic = FALSE;
+        for (guint t = 0; t < count; t++)
+          axis->ticks.values[t] = fabs (first + step * t) < step * 1e-9 ? 0.0 : first + step * t;
+        axis->ticks.decimals = MAX (0, (int) -floor (log10 (step) + 1e-9));
+        /* 2.5-unit steps and the like need their digits. */
+        while (axis->ticks.decimals < 6 &&
+               fabs (step * pow (10.0, axis->ticks.decimals) - round (step * pow (10.0, axis->ticks.decimals))) > 1e-6)
+          axis->ticks.decimals++;
+        return TRUE;
+      }
+  return FALSE;
+}
+
+/* Every category, or every 2nd, 5th, 10th, 20th … so that at most
+ * @max_ticks are labelled. */
+static void
+axis_category_ticks (Axis  *axis,
+                     guint  max_ticks)
+{
+  guint n = axis->n_categories, stride = 1;
+
+  max_ticks = CLAMP (max_ticks, 1, QKS_PLOT_MAX_TICKS);
+  for (guint magnitude = 1; (n + stride - 1) / stride > max_ticks; )
+    {
+      if (stride == magnitude)
+        stride = 2 * magnitude;
+      else if (stride == 2 * magnitude)
+        stride = 5 * magnitude;
+      else
+        stride = magnitude *= 10;
+    }
+
+  axis->ticks.count = 0;
+  axis->ticks.step = stride;
+  axis->ticks.decimals = 0;
+  axis->ticks.logarithmic = FALSE;
+  for (guint c = 0; c < n; c += stride)
+    axis->ticks.values[axis->ticks.count++] = c;
+}
+
 static void
 axis_compute_ticks (Axis               *axis,
                     guint               max_ticks,
@@ -436,6 +605,18 @@ axis_compute_ticks (Axis               *axis,
   axis->n_minor = 0;
   axis->tick_label_width = 0.0;
 
+  if (axis->categories != NULL)
+    {
+      axis_category_ticks (axis, max_ticks);
+      for (guint i = 0; i < axis->ticks.count; i++)
+        {
+          axis->tick_labels[i] = g_markup_escape_text (axis->categories[(guint) axis->ticks.values[i]], -1);
+          axis->tick_label_width = MAX (axis->tick_label_width,
+                                        text_width (theme, cr, QKS_PLOT_FONT_SMALL, axis->tick_labels[i]));
+        }
+      return;
+    }
+
   if (axis->scale == QKS_PLOT_SCALE_LOG)
     {
       /* Less than two powers of ten in range: nice linear values read
@@ -444,7 +625,7 @@ axis_compute_ticks (Axis               *axis,
           axis->ticks.count < 2)
         qks_plot_linear_ticks (axis->min, axis->max, max_ticks, &axis->ticks);
     }
-  else
+  else if (!(axis->tick_unit > 0.0 && axis_unit_ticks (axis, max_ticks)))
     qks_plot_linear_ticks (axis->min, axis->max, max_ticks, &axis->ticks);
 
   if (axis->ticks.logarithmic && axis->ticks.count > 0)
@@ -486,6 +667,8 @@ x_labels_fit (const Axis         *axis,
               const QksPlotTheme *theme,
               cairo_t            *cr)
 {
+  /* Categories sit in bands of their own: one spacing apart is enough. */
+  double gap = axis->categories != NULL ? theme->spacing : 2.0 * theme->spacing;
   double previous_right = -G_MAXDOUBLE;
 
   for (guint i = 0; i < axis->ticks.count; i++)
@@ -493,7 +676,7 @@ x_labels_fit (const Axis         *axis,
       double width = text_width (theme, cr, QKS_PLOT_FONT_SMALL, axis->tick_labels[i]);
       double centre = axis_fraction (axis, axis->ticks.values[i]) * length;
 
-      if (centre - width / 2.0 < previous_right + 2.0 * theme->spacing)
+      if (centre - width / 2.0 < previous_right + gap)
         return FALSE;
       previous_right = centre + width / 2.0;
     }
@@ -508,10 +691,12 @@ x_axis_choose_ticks (Axis               *axis,
 {
   guint max_ticks = (guint) CLAMP (length / 50.0, 2.0, 12.0);
 
+  if (axis->categories != NULL)
+    max_ticks = CLAMP (axis->n_categories, 1, QKS_PLOT_MAX_TICKS);
   for (;; max_ticks--)
     {
       axis_compute_ticks (axis, max_ticks, length, theme, cr);
-      if (max_ticks <= 2 || x_labels_fit (axis, length, theme, cr))
+      if (max_ticks <= (axis->categories != NULL ? 1 : 2) || x_labels_fit (axis, length, theme, cr))
         break;
     }
 }
@@ -525,6 +710,9 @@ y_axis_choose_ticks (Axis               *axis,
 {
   guint max_ticks = (guint) CLAMP (length / (2.5 * label_height), 2.0, 10.0);
 
+  /* Category labels need only not touch. */
+  if (axis->categories != NULL)
+    max_ticks = (guint) CLAMP (floor (length / (1.15 * label_height)), 1.0, QKS_PLOT_MAX_TICKS);
   axis_compute_ticks (axis, max_ticks, length, theme, cr);
 }
 
@@ -699,7 +887,11 @@ qks_plot_axes_layout (QksPlotAxes  *axes,
       for (const Axis *y = &axes->y; y != NULL; y = y == &axes->y && axes->has_colorbar ? &axes->colorbar : NULL)
         if (y->ticks.count > 0)
           {
-            overhang = tick_height / 2.0 - (1.0 - axis_fraction (y, y->ticks.values[y->ticks.count - 1])) * frame_height;
+            /* The top label: the last tick's, or the first's top down. */
+            double top_fraction = MAX (axis_fraction (y, y->ticks.values[0]),
+                                       axis_fraction (y, y->ticks.values[y->ticks.count - 1]));
+
+            overhang = tick_height / 2.0 - (1.0 - top_fraction) * frame_height;
             new_top = MAX (new_top, region_top + overhang);
           }
 
@@ -898,10 +1090,10 @@ qks_plot_axes_draw_grid (const QksPlotAxes *axes,
   cairo_save (cr);
   cairo_set_line_cap (cr, CAIRO_LINE_CAP_BUTT);
   qks_plot_set_source_color (cr, &theme->grid);
-  for (guint i = 0; i < axes->x.ticks.count; i++)
+  for (guint i = 0; axes->x.categories == NULL && i < axes->x.ticks.count; i++)
     stroke_vertical (theme, cr, qks_plot_axes_x_to_device (axes, axes->x.ticks.values[i]),
                      frame->y, frame->y + frame->height, theme->grid_line_width);
-  for (guint i = 0; i < axes->y.ticks.count; i++)
+  for (guint i = 0; axes->y.categories == NULL && i < axes->y.ticks.count; i++)
     stroke_horizontal (theme, cr, qks_plot_axes_y_to_device (axes, axes->y.ticks.values[i]),
                        frame->x, frame->x + frame->width, theme->grid_line_width);
   cairo_restore (cr);
@@ -1178,6 +1370,81 @@ rounded_rectangle (cairo_t           *cr,
   cairo_close_path (cr);
 }
 
+/* Of the inside corners, then the middles of the edges, the first place
+ * where the legend covers the fewest of the points; returns how many. */
+static guint
+best_legend_box (const QksPlotAxes *axes,
+                 const double      *xs,
+                 const double      *ys,
+                 gsize              n,
+                 QksPlotRect       *best)
+{
+  static const QksPlotLegendPlacement corners[] = {
+    QKS_PLOT_LEGEND_TOP_RIGHT,
+    QKS_PLOT_LEGEND_TOP_LEFT,
+    QKS_PLOT_LEGEND_BOTTOM_RIGHT,
+    QKS_PLOT_LEGEND_BOTTOM_LEFT,
+  };
+  const QksPlotRect *frame = &axes->frame;
+  guint fewest = G_MAXUINT;
+
+  for (guint i = 0; i < 8 && fewest > 0; i++)
+    {
+      QksPlotRect candidate;
+      guint count;
+
+      if (i < G_N_ELEMENTS (corners))
+        legend_box_at (axes, corners[i], &candidate);
+      else
+        {
+          /* Right, left, bottom, top middles. */
+          candidate.width = axes->legend_width;
+          candidate.height = axes->legend_height;
+          candidate.x = i == 4 ? frame->x + frame->width - LEGEND_INSET - candidate.width
+                      : i == 5 ? frame->x + LEGEND_INSET
+                      : frame->x + (frame->width - candidate.width) / 2.0;
+          candidate.y = i == 6 ? frame->y + frame->height - LEGEND_INSET - candidate.height
+                      : i == 7 ? frame->y + LEGEND_INSET
+                      : frame->y + (frame->height - candidate.height) / 2.0;
+        }
+      count = count_points_inside (axes, &candidate, xs, ys, n);
+      if (count < fewest)
+        {
+          fewest = count;
+          *best = candidate;
+        }
+    }
+  return fewest;
+}
+
+/**
+ * qks_plot_axes_legend_fits_inside:
+ * @xs: (array length=n): data points the legend should not cover
+ * @ys: (array length=n): their y values
+ *
+ * Whether an inside corner of the frame has room for the legend over none
+ * of the points: if not, lay the figure out again with
+ * %QKS_PLOT_LEGEND_OUTSIDE_RIGHT rather than hide data under it. %TRUE
+ * when there is no legend.
+ */
+gboolean
+qks_plot_axes_legend_fits_inside (const QksPlotAxes *axes,
+                                  const double      *xs,
+                                  const double      *ys,
+                                  gsize              n)
+{
+  QksPlotRect box;
+
+  g_return_val_if_fail (axes->laid_out, TRUE);
+
+  if (axes->legend_rows == 0 || n == 0)
+    return TRUE;
+  /* A legend cut short for want of height does not fit either. */
+  if (axes->legend_more > 0)
+    return FALSE;
+  return best_legend_box (axes, xs, ys, n, &box) == 0;
+}
+
 /**
  * qks_plot_axes_draw_legend:
  * @avoid_x: (array length=n_avoid) (nullable): data points the legend
@@ -1185,9 +1452,10 @@ rounded_rectangle (cairo_t           *cr,
  * @avoid_y: (array length=n_avoid) (nullable): their y values
  *
  * The legend set by qks_plot_axes_set_legend(), if any. With
- * %QKS_PLOT_LEGEND_BEST it goes to the inside corner that covers the fewest
- * of the given points: top right, top left, bottom right, bottom left, in
- * that order when they tie.
+ * %QKS_PLOT_LEGEND_BEST it goes where it covers the fewest of the given
+ * points: an inside corner (top right, top left, bottom right, bottom
+ * left), else the middle of an edge (right, left, bottom, top), in that
+ * order when they tie.
  */
 void
 qks_plot_axes_draw_legend (const QksPlotAxes *axes,
@@ -1196,12 +1464,6 @@ qks_plot_axes_draw_legend (const QksPlotAxes *axes,
                            const double      *avoid_y,
                            gsize              n_avoid)
 {
-  static const QksPlotLegendPlacement corners[] = {
-    QKS_PLOT_LEGEND_TOP_RIGHT,
-    QKS_PLOT_LEGEND_TOP_LEFT,
-    QKS_PLOT_LEGEND_BOTTOM_RIGHT,
-    QKS_PLOT_LEGEND_BOTTOM_LEFT,
-  };
   const QksPlotTheme *theme = &axes->theme;
   QksPlotRect box, outline;
   double y;
@@ -1212,23 +1474,7 @@ qks_plot_axes_draw_legend (const QksPlotAxes *axes,
 
   legend_box_at (axes, axes->placement, &box);
   if (axes->placement == QKS_PLOT_LEGEND_BEST && avoid_x != NULL && avoid_y != NULL && n_avoid > 0)
-    {
-      guint fewest = G_MAXUINT;
-
-      for (guint i = 0; i < G_N_ELEMENTS (corners); i++)
-        {
-          QksPlotRect candidate;
-          guint count;
-
-          legend_box_at (axes, corners[i], &candidate);
-          count = count_points_inside (axes, &candidate, avoid_x, avoid_y, n_avoid);
-          if (count < fewest)
-            {
-              fewest = count;
-              box = candidate;
-            }
-        }
-    }
+    best_legend_box (axes, avoid_x, avoid_y, n_avoid, &box);
 
   /* Never past the allocation, however long the entries. */
   box.x = round (MAX (theme->padding, MIN (box.x, axes->width - theme->padding - box.width)));

@@ -83,6 +83,20 @@ void            qks_plot_axes_set_y          (QksPlotAxes               *axes,
                                               double                     max,
                                               QksPlotScale               scale,
                                               const char                *label);
+void            qks_plot_axes_set_x_categories (QksPlotAxes             *axes,
+                                                const char *const       *categories,
+                                                guint                    n_categories,
+                                                const char              *label);
+void            qks_plot_axes_set_y_categories (QksPlotAxes             *axes,
+                                                const char *const       *categories,
+                                                guint                    n_categories,
+                                                const char              *label);
+void            qks_plot_axes_set_x_tick_unit  (QksPlotAxes             *axes,
+                                                double                   unit);
+void            qks_plot_axes_set_y_tick_unit  (QksPlotAxes             *axes,
+                                                double                   unit);
+void            qks_plot_axes_set_colorbar_tick_unit (QksPlotAxes       *axes,
+                                                      double             unit);
 void            qks_plot_axes_set_legend     (QksPlotAxes               *axes,
                                               const QksPlotLegendEntry  *entries,
                                               guint                      n_entries,
@@ -122,6 +136,10 @@ void            qks_plot_axes_draw_frame     (const QksPlotAxes         *axes,
                                               cairo_t                   *cr);
 void            qks_plot_axes_draw_colorbar  (const QksPlotAxes         *axes,
                                               cairo_t                   *cr);
+gboolean        qks_plot_axes_legend_fits_inside (const QksPlotAxes     *axes,
+                                                  const double          *xs,
+                                                  const double          *ys,
+                                                  gsize                  n);
 void            qks_plot_axes_draw_legend    (const QksPlotAxes         *axes,
                                               cairo_t                   *cr,
                                               const double              *avoid_x,
