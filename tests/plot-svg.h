@@ -1,0 +1,60 @@
+/* plot-svg.h: what a figure exported as SVG holds, for the tests
+ *
+ * Copyright 2026 The QK Scope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#pragma once
+
+#include "qks-plot-export.h"
+#include "qks-plot-theme.h"
+
+G_BEGIN_DECLS
+
+/* One <path> as cairo writes it: its fill and stroke from the style
+ * attribute (colours as rgb(r%,g%,b%) with their opacity), and its data. */
+typedef struct
+{
+  gboolean      filled;
+  QksPlotColor  fill;
+  gboolean      stroked;
+  QksPlotColor  stroke;
+  gboolean      dashed;
+  double        stroke_width;
+  char         *d;
+} QksTestSvgPath;
+
+typedef struct
+{
+  GPtrArray *paths;  /* of QksTestSvgPath *, glyph outlines left out */
+  GPtrArray *texts;  /* of char *: the text layer's strings */
+} QksTestSvg;
+
+/* Draws @draw as an SVG of @width × @height, checks that xmllint and
+ * GMarkup accept it, and returns what it holds. */
+QksTestSvg *qks_test_svg_render         (QksPlotDrawFunc     draw,
+                                         gpointer            user_data,
+                                         double              width,
+                                         double              height);
+void        qks_test_svg_free           (QksTestSvg         *svg);
+
+guint       qks_test_svg_count_fills    (const QksTestSvg   *svg,
+                                         const QksPlotColor *color);
+guint       qks_test_svg_count_strokes  (const QksTestSvg   *svg,
+                                         const QksPlotColor *color,
+                                         int                 dashed);
+guint       qks_test_svg_count_moves    (const QksTestSvgPath *path);
+const QksTestSvgPath *
+            qks_test_svg_find_stroke    (const QksTestSvg   *svg,
+                                         const QksPlotColor *color,
+                                         int                 dashed,
+                                         guint               index);
+gboolean    qks_test_svg_has_text       (const QksTestSvg   *svg,
+                                         const char         *text);
+gboolean    qks_test_svg_has_text_prefix (const QksTestSvg  *svg,
+                                          const char        *prefix);
+void        qks_test_svg_assert_text    (const QksTestSvg   *svg,
+                                         const char         *text);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (QksTestSvg, qks_test_svg_free)
+
+G_END_DECLS
