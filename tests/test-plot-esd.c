@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "plot-reference.h"
@@ -182,6 +183,48 @@ non_empty_bins (const QksPlotEsdView *view,
   return count;
 }
 
+/* The bars as drawn, left to right: x and height from each rectangle. */
+typedef struct
+{
+  double x;
+  double height;
+} Bar;
+
+static int
+compare_bars (const void *a,
+              const void *b)
+{
+  const Bar *x = a, *y = b;
+
+  return (x->x > y->x) - (x->x < y->x);
+}
+
+static GArray *
+collect_bars (const QksTestSvg      *svg,
+              const QksPlotEsdStyle *style)
+{
+  GArray *bars = g_array_new (FALSE, FALSE, sizeof (Bar));
+
+  for (guint i = 0; i < svg->paths->len; i++)
+    {
+      const QksTestSvgPath *path = g_ptr_array_index (svg->paths, i);
+      double x[4], y[4];
+      Bar bar;
+
+      if (!path->filled || !(qks_plot_color_equal (&path->fill, &style->bulk, 0.003) ||
+                             qks_plot_color_equal (&path->fill, &style->spike_bar, 0.003)))
+        continue;
+      /* cairo_rectangle(): M x0 y0 L x1 y0 L x1 y1 L x0 y1 Z */
+      g_assert_cmpint (sscanf (path->d, "M %lf %lf L %lf %lf L %lf %lf L %lf %lf Z",
+                               &x[0], &y[0], &x[1], &y[1], &x[2], &y[2], &x[3], &y[3]), ==, 8);
+      bar.x = MIN (x[0], x[1]);
+      bar.height = MAX (MAX (y[0], y[1]), MAX (y[2], y[3])) - MIN (MIN (y[0], y[1]), MIN (y[2], y[3]));
+      g_array_append_val (bars, bar);
+    }
+  g_array_sort (bars, compare_bars);
+  return bars;
+}
+
 /* The marks ------------------------------------------------------------------ */
 
 static void
@@ -219,6 +262,29 @@ test_esd_marks (void)
   g_assert_cmpuint (spike_bars, ==, non_empty_bins (&view, view.first_spike_bin, view.n_bins));
   g_assert_cmpuint (bulk_bars, >=, QKS_PLOT_ESD_MIN_BINS / 2);
   g_assert_cmpuint (spike_bars, ==, 2);
+
+  /* Each bar's height is its bin's density, on one scale: the tallest
+   * sets it, the others follow to within the pixel snapping. */
+  {
+    g_autoptr(GArray) bars = collect_bars (svg, &style);
+    double densities[QKS_PLOT_ESD_MAX_BINS], tallest = 0.0, highest = 0.0;
+    guint n = 0;
+
+    for (guint i = 0; i < view.n_bins; i++)
+      if (view.counts[i] > 0)
+        {
+          densities[n] = view.counts[i] / (view.n_values * (view.edges[i + 1] - view.edges[i]));
+          if (densities[n] > highest)
+            {
+              highest = densities[n];
+              tallest = g_array_index (bars, Bar, n).height;
+            }
+          n++;
+        }
+    g_assert_cmpuint (bars->len, ==, n);
+    for (guint i = 0; i < n; i++)
+      g_assert_cmpfloat_with_epsilon (g_array_index (bars, Bar, i).height, densities[i] / highest * tallest, 1.5);
+  }
 
   /* A highlight per spike: rug ticks in range, arrows beyond (the legend's
    * swatch is the one more accent fill). */
