@@ -244,6 +244,8 @@ test_bulk_mass_malformed (void)
       "A spike mass lies outside 0 … 1, so it is no share of the spectrum" },
     { "negative step on a log axis", { -5, 10, 20 }, { 0.1, 0.2, 0.3 }, 3, FALSE, QKS_PLOT_SCALE_LOG,
       "Step 0 or a negative step cannot sit on a logarithmic axis: use a linear one" },
+    { "huge step", { 0, 10, 1e305 }, { 0.1, 0.2, 0.3 }, 3, FALSE, QKS_PLOT_SCALE_LINEAR,
+      "The steps lie beyond the range a figure can show" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -490,6 +490,12 @@ test_esd_malformed (void)
       "A logarithmic axis cannot show zero or negative eigenvalues: use a linear axis" },
     { "all zero", { 0.0, 0.0, 0.0 }, 3, FALSE, QKS_PLOT_SCALE_LINEAR,
       "Every eigenvalue is zero: there is no spectrum to normalise" },
+    { "huge", { 1.0, 2.0, 1e301 }, 3, FALSE, QKS_PLOT_SCALE_LINEAR,
+      "The spectrum spans more orders of magnitude than a figure can show" },
+    { "tiny on a log axis", { 1e-305, 1.0, 2.0 }, 3, FALSE, QKS_PLOT_SCALE_LOG,
+      "The spectrum spans more orders of magnitude than a figure can show" },
+    { "tiny after normalising, on a log axis", { 1e-200, 1e150, 2.0 }, 3, FALSE, QKS_PLOT_SCALE_LOG,
+      "The spectrum spans more orders of magnitude than a figure can show" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -242,6 +242,8 @@ test_tail_malformed (void)
     { "infinity", { 1.0, -INFINITY, 3.0 }, 3, FALSE, "The spectrum holds NaN or infinite values" },
     { "zero", { 1.0, 0.0, 3.0 }, 3, FALSE, "The log–log tail cannot show zero or negative eigenvalues" },
     { "negative", { 1.0, -2.0, 3.0 }, 3, FALSE, "The log–log tail cannot show zero or negative eigenvalues" },
+    { "tiny", { 1.0, 1e-310, 3.0 }, 3, FALSE, "The spectrum spans more orders of magnitude than a figure can show" },
+    { "huge", { 1.0, 1.7e308, 3.0 }, 3, FALSE, "The spectrum spans more orders of magnitude than a figure can show" },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

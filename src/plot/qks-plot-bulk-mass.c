@@ -63,6 +63,8 @@ check_data (const QksPlotBulkMassData *data)
     case QKS_PLOT_VALUES_NOT_POSITIVE:
     case QKS_PLOT_VALUES_NEGATIVE:
       return "Step 0 or a negative step cannot sit on a logarithmic axis: use a linear one";
+    case QKS_PLOT_VALUES_OUT_OF_RANGE:
+      return "The steps lie beyond the range a figure can show";
     case QKS_PLOT_VALUES_NOT_FINITE:
     case QKS_PLOT_VALUES_MISSING:
     default:

@@ -39,6 +39,7 @@
 #define DEFAULT_Y_LABEL     "Density"
 #define DEFAULT_Y_LABEL_LOG "Density per decade"
 #define NO_SPECTRUM         "No spectrum at this step yet"
+#define OUT_OF_RANGE        "The spectrum spans more orders of magnitude than a figure can show"
 
 /* The values of one panel, checked, normalised and sorted. */
 typedef struct
@@ -119,6 +120,8 @@ esd_values_init (const QksPlotEsdData *data,
       return "The spectrum holds negative values, which no eigenvalue s²/N can be";
     case QKS_PLOT_VALUES_NOT_POSITIVE:
       return "A logarithmic axis cannot show zero or negative eigenvalues: use a linear axis";
+    case QKS_PLOT_VALUES_OUT_OF_RANGE:
+      return OUT_OF_RANGE;
     case QKS_PLOT_VALUES_MISSING:
     default:
       return NO_SPECTRUM;
@@ -135,10 +138,10 @@ esd_values_init (const QksPlotEsdData *data,
   values->values = qks_plot_sorted_copy (data->eigenvalues, values->n);
   for (gsize i = 0; i < values->n; i++)
     values->values[i] /= sum;
-  if (scale == QKS_PLOT_SCALE_LOG && !(values->values[0] > 0.0))
+  if (scale == QKS_PLOT_SCALE_LOG && !(values->values[0] >= 1.0 / QKS_PLOT_VALUE_LIMIT))
     {
       esd_values_clear (values);
-      return "The eigenvalues span more than a logarithmic axis can show";
+      return OUT_OF_RANGE;
     }
 
   values->threshold = value_usable (data->lambda_threshold) ? data->lambda_threshold : NAN;

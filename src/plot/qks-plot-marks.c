@@ -279,6 +279,9 @@ qks_plot_check_values (const double *values,
         return QKS_PLOT_VALUES_NEGATIVE;
       if (check == QKS_PLOT_CHECK_POSITIVE && values[i] <= 0.0)
         return QKS_PLOT_VALUES_NOT_POSITIVE;
+      if (fabs (values[i]) > QKS_PLOT_VALUE_LIMIT ||
+          (check == QKS_PLOT_CHECK_POSITIVE && values[i] < 1.0 / QKS_PLOT_VALUE_LIMIT))
+        return QKS_PLOT_VALUES_OUT_OF_RANGE;
     }
   return QKS_PLOT_VALUES_OK;
 }

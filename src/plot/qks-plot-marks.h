@@ -36,7 +36,13 @@ typedef enum
   QKS_PLOT_VALUES_NOT_FINITE,
   QKS_PLOT_VALUES_NEGATIVE,
   QKS_PLOT_VALUES_NOT_POSITIVE,  /* zero or negative, under QKS_PLOT_CHECK_POSITIVE */
+  QKS_PLOT_VALUES_OUT_OF_RANGE,  /* beyond ±QKS_PLOT_VALUE_LIMIT, or a positive value
+                                  * below 1/QKS_PLOT_VALUE_LIMIT on a log axis */
 } QksPlotValuesProblem;
+
+/* Values a figure can place: the axes' transforms and their margins stay
+ * finite, and a log axis' decades stay countable. */
+#define QKS_PLOT_VALUE_LIMIT 1e300
 
 QksPlotColor qks_plot_color_mix        (const QksPlotColor      *base,
                                         const QksPlotColor      *over,

@@ -57,6 +57,8 @@ check_data (const QksPlotWwTailData *data)
     case QKS_PLOT_VALUES_NOT_POSITIVE:
     case QKS_PLOT_VALUES_NEGATIVE:
       return "The log–log tail cannot show zero or negative eigenvalues";
+    case QKS_PLOT_VALUES_OUT_OF_RANGE:
+      return "The spectrum spans more orders of magnitude than a figure can show";
     case QKS_PLOT_VALUES_MISSING:
     default:
       return "No spectrum at this step yet";
