@@ -1126,63 +1126,66 @@ qks_plot_esd_draw (cairo_t              *cr,
                        data->x_label != NULL ? data->x_label : DEFAULT_X_LABEL);
   qks_plot_axes_set_y (axes, 0.0, view.y_max, QKS_PLOT_SCALE_LINEAR,
                        data->y_label != NULL ? data->y_label : x_log ? DEFAULT_Y_LABEL_LOG : DEFAULT_Y_LABEL);
-  qks_plot_axes_set_legend (axes, legend.entries, legend.n, QKS_PLOT_LEGEND_BEST);
+  qks_plot_axes_set_legend (axes, legend.entries, legend.n, QKS_PLOT_LEGEND_TOP_RIGHT);
 
   /* The legend goes in a top corner with the data below it, raising the
    * y range a little if need be; where that would flatten the histogram
-   * too much, in the corner over the fewest marks. */
-  for (guint round = 0; round < 3; round++)
-    {
-      static const QksPlotLegendPlacement corners[] = { QKS_PLOT_LEGEND_TOP_RIGHT, QKS_PLOT_LEGEND_TOP_LEFT };
-      QksPlotLegendPlacement placement = QKS_PLOT_LEGEND_BEST;
-      double needed = G_MAXDOUBLE;
+   * too much, in the corner over the fewest marks. An inside legend does
+   * not move the frame, so most figures are laid out once. */
+  {
+    QksPlotLegendPlacement placement = QKS_PLOT_LEGEND_TOP_RIGHT;
 
-      if (!qks_plot_axes_layout (axes, cr, &error))
-        {
-          qks_plot_draw_empty_state (cr, width, height, theme, data->title, error->message);
-          legend_clear (&legend);
-          esd_values_clear (&values);
-          return;
-        }
-      qks_plot_axes_get_frame (axes, &panel.frame);
-      qks_plot_axes_get_x_range (axes, &panel.x_min, &panel.x_max);
-      panel.x_log = x_log;
-      panel.y_max = view.y_max;
+    for (guint round = 0;; round++)
+      {
+        static const QksPlotLegendPlacement corners[] = { QKS_PLOT_LEGEND_TOP_RIGHT, QKS_PLOT_LEGEND_TOP_LEFT };
+        QksPlotLegendPlacement wanted = QKS_PLOT_LEGEND_BEST;
+        double needed = G_MAXDOUBLE, y_max = view.y_max;
 
-      for (guint c = 0; c < G_N_ELEMENTS (corners); c++)
-        {
-          QksPlotRect box;
-          double clear;
+        if (!qks_plot_axes_layout (axes, cr, &error))
+          {
+            qks_plot_draw_empty_state (cr, width, height, theme, data->title, error->message);
+            legend_clear (&legend);
+            esd_values_clear (&values);
+            return;
+          }
+        qks_plot_axes_get_frame (axes, &panel.frame);
+        qks_plot_axes_get_x_range (axes, &panel.x_min, &panel.x_max);
+        panel.x_log = x_log;
+        panel.y_max = view.y_max;
+        if (round == 3 || placement == QKS_PLOT_LEGEND_BEST)
+          break;
 
-          if (!qks_plot_axes_get_legend_box (axes, corners[c], &box))
-            break;
-          clear = y_max_clear_of (&panel, &view, &mp, &null_curve, &box);
-          if (clear < needed * 0.999)
-            {
-              needed = clear;
-              placement = corners[c];
-            }
-        }
-      if (needed > LEGEND_HEADROOM * view.y_max)
-        placement = QKS_PLOT_LEGEND_BEST;
-      qks_plot_axes_set_legend (axes, legend.entries, legend.n, placement);
-      if (placement == QKS_PLOT_LEGEND_BEST || needed <= view.y_max)
-        break;
-      view.y_max = needed * 1.02;
-      qks_plot_axes_set_y (axes, 0.0, view.y_max, QKS_PLOT_SCALE_LINEAR,
-                           data->y_label != NULL ? data->y_label : x_log ? DEFAULT_Y_LABEL_LOG : DEFAULT_Y_LABEL);
-    }
-  /* Settled: lay out for the placement and range just set. */
-  if (!qks_plot_axes_layout (axes, cr, &error))
-    {
-      qks_plot_draw_empty_state (cr, width, height, theme, data->title, error->message);
-      legend_clear (&legend);
-      esd_values_clear (&values);
-      return;
-    }
-  qks_plot_axes_get_frame (axes, &panel.frame);
-  qks_plot_axes_get_x_range (axes, &panel.x_min, &panel.x_max);
-  panel.y_max = view.y_max;
+        for (guint c = 0; c < G_N_ELEMENTS (corners); c++)
+          {
+            QksPlotRect box;
+            double clear;
+
+            if (!qks_plot_axes_get_legend_box (axes, corners[c], &box))
+              break;
+            clear = y_max_clear_of (&panel, &view, &mp, &null_curve, &box);
+            if (clear < needed * 0.999)
+              {
+                needed = clear;
+                wanted = corners[c];
+              }
+          }
+        if (legend.n == 0)
+          break;
+        if (needed > LEGEND_HEADROOM * view.y_max)
+          wanted = QKS_PLOT_LEGEND_BEST;
+        else if (needed > view.y_max)
+          y_max = needed * 1.02;
+        if (wanted == placement && y_max == view.y_max)
+          break;
+        if (wanted != placement)
+          qks_plot_axes_set_legend (axes, legend.entries, legend.n, wanted);
+        if (y_max != view.y_max)
+          qks_plot_axes_set_y (axes, 0.0, y_max, QKS_PLOT_SCALE_LINEAR,
+                               data->y_label != NULL ? data->y_label : x_log ? DEFAULT_Y_LABEL_LOG : DEFAULT_Y_LABEL);
+        placement = wanted;
+        view.y_max = y_max;
+      }
+  }
 
   qks_plot_axes_draw_grid (axes, cr);
   draw_panel_marks (theme, cr, &style, &panel, data, &view, &values, &mp, &null_curve, FALSE, &beyond_box);
