@@ -435,6 +435,60 @@ test_axes_legend_avoids_the_data (Fixture       *fixture,
     }
 }
 
+/* The box the legend would take is the one it is drawn in. */
+static void
+test_axes_legend_box (Fixture       *fixture,
+                      gconstpointer  data)
+{
+  static const QksPlotLegendPlacement corners[] = {
+    QKS_PLOT_LEGEND_TOP_RIGHT, QKS_PLOT_LEGEND_TOP_LEFT,
+    QKS_PLOT_LEGEND_BOTTOM_RIGHT, QKS_PLOT_LEGEND_BOTTOM_LEFT,
+  };
+  QksPlotLegendEntry entries[] = {
+    { "Layer 1", { 0.0, 0.45, 0.7, 1.0 }, QKS_PLOT_SWATCH_LINE, FALSE },
+    { "Layer 2", { 0.9, 0.62, 0.0, 1.0 }, QKS_PLOT_SWATCH_PATCH, FALSE },
+  };
+
+  /* No legend, no box. */
+  {
+    g_autoptr(QksPlotAxes) axes = laid_out_axes (fixture, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR,
+                                                 0.0, 1.0, QKS_PLOT_SCALE_LINEAR);
+    QksPlotRect box;
+
+    g_assert_false (qks_plot_axes_get_legend_box (axes, QKS_PLOT_LEGEND_TOP_RIGHT, &box));
+    g_assert_cmpfloat (box.width, ==, 0.0);
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (corners); i++)
+    {
+      cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) WIDTH, (int) HEIGHT);
+      cairo_t *cr = cairo_create (surface);
+      g_autoptr(QksPlotAxes) axes = qks_plot_axes_new (&fixture->theme, WIDTH, HEIGHT);
+      QksPlotRect frame, box;
+
+      qks_plot_axes_set_x (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, "x");
+      qks_plot_axes_set_y (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, "y");
+      qks_plot_axes_set_legend (axes, entries, G_N_ELEMENTS (entries), corners[i]);
+      g_assert_true (qks_plot_axes_layout (axes, cr, NULL));
+      qks_plot_axes_get_frame (axes, &frame);
+      g_assert_true (qks_plot_axes_get_legend_box (axes, corners[i], &box));
+      g_assert_cmpfloat (box.width, >, 20.0);
+      g_assert_cmpfloat (box.x, >=, frame.x);
+      g_assert_cmpfloat (box.y, >=, frame.y);
+      g_assert_cmpfloat (box.x + box.width, <=, frame.x + frame.width);
+      g_assert_cmpfloat (box.y + box.height, <=, frame.y + frame.height);
+
+      /* Drawn there: opaque inside the box, nothing just outside it. */
+      qks_plot_axes_draw_legend (axes, cr, NULL, NULL, 0);
+      g_assert_cmpuint (pixel_at (surface, (int) (box.x + box.width / 2.0), (int) (box.y + 2.0)) >> 24, ==, 255);
+      g_assert_cmpuint (pixel_at (surface, (int) (box.x + box.width / 2.0), (int) (box.y - 2.0)) >> 24, ==, 0);
+      g_assert_cmpuint (pixel_at (surface, (int) (box.x + box.width / 2.0), (int) (box.y + box.height + 1.0)) >> 24, ==, 0);
+
+      cairo_destroy (cr);
+      cairo_surface_destroy (surface);
+    }
+}
+
 static void
 test_axes_colorbar (Fixture       *fixture,
                     gconstpointer  data)
@@ -672,6 +726,7 @@ main (int    argc,
   ADD ("/plot/axes/same-layout-at-2x", test_axes_same_layout_at_2x);
   ADD ("/plot/axes/nothing-drawn-outside", test_axes_nothing_drawn_outside);
   ADD ("/plot/axes/legend-avoids-the-data", test_axes_legend_avoids_the_data);
+  ADD ("/plot/axes/legend-box", test_axes_legend_box);
   ADD ("/plot/axes/colorbar", test_axes_colorbar);
   ADD ("/plot/axes/legend-between-the-data", test_axes_legend_between_the_data);
   ADD ("/plot/axes/categories", test_axes_categories);

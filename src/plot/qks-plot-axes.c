@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 #include <pango/pangocairo.h>
 
 #include "qks-plot-axes.h"
@@ -1298,6 +1299,44 @@ legend_box_at (const QksPlotAxes      *axes,
     }
 }
 
+/* Never past the allocation, however long the entries. */
+static void
+legend_box_clamp (const QksPlotAxes *axes,
+                  QksPlotRect       *box)
+{
+  const QksPlotTheme *theme = &axes->theme;
+
+  box->x = round (MAX (theme->padding, MIN (box->x, axes->width - theme->padding - box->width)));
+  box->y = round (MAX (theme->padding, MIN (box->y, axes->height - theme->padding - box->height)));
+}
+
+/**
+ * qks_plot_axes_get_legend_box:
+ * @placement: a corner, or %QKS_PLOT_LEGEND_OUTSIDE_RIGHT
+ *   (%QKS_PLOT_LEGEND_BEST gives the top right corner)
+ * @box: (out): the legend's box there, in device units
+ *
+ * Where qks_plot_axes_draw_legend() would draw the legend at @placement,
+ * so that a figure can make room for it (headroom above its data) before
+ * it draws.
+ *
+ * Returns: %FALSE when there is no legend to draw
+ */
+gboolean
+qks_plot_axes_get_legend_box (const QksPlotAxes      *axes,
+                              QksPlotLegendPlacement  placement,
+                              QksPlotRect            *box)
+{
+  g_return_val_if_fail (axes->laid_out, FALSE);
+
+  memset (box, 0, sizeof *box);
+  if (axes->legend_rows == 0)
+    return FALSE;
+  legend_box_at (axes, placement, box);
+  legend_box_clamp (axes, box);
+  return TRUE;
+}
+
 static guint
 count_points_inside (const QksPlotAxes *axes,
                      const QksPlotRect *box,
@@ -1476,9 +1515,7 @@ qks_plot_axes_draw_legend (const QksPlotAxes *axes,
   if (axes->placement == QKS_PLOT_LEGEND_BEST && avoid_x != NULL && avoid_y != NULL && n_avoid > 0)
     best_legend_box (axes, avoid_x, avoid_y, n_avoid, &box);
 
-  /* Never past the allocation, however long the entries. */
-  box.x = round (MAX (theme->padding, MIN (box.x, axes->width - theme->padding - box.width)));
-  box.y = round (MAX (theme->padding, MIN (box.y, axes->height - theme->padding - box.height)));
+  legend_box_clamp (axes, &box);
   outline = box;
   outline.x += theme->axis_line_width / 2.0;
   outline.y += theme->axis_line_width / 2.0;

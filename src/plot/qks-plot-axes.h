@@ -127,6 +127,9 @@ double          qks_plot_axes_y_to_device    (const QksPlotAxes         *axes,
                                               double                     y);
 QksPlotColor    qks_plot_axes_colorbar_color (const QksPlotAxes         *axes,
                                               double                     value);
+gboolean        qks_plot_axes_get_legend_box (const QksPlotAxes         *axes,
+                                              QksPlotLegendPlacement     placement,
+                                              QksPlotRect               *box);
 
 void            qks_plot_axes_clip           (const QksPlotAxes         *axes,
                                               cairo_t                   *cr);
