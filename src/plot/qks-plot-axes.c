@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 #include <pango/pangocairo.h>
 
 #include "qks-plot-axes.h"
@@ -40,7 +41,17 @@ typedef struct
   double        tick_label_width;                  /* the widest */
   guint         n_minor;
   double        minor[MAX_MINOR_TICKS];
+
+  GArray       *fixed;  /* CustomTick: set by qks_plot_axes_set_x/y_ticks() */
 } Axis;
+
+typedef struct
+{
+  double  value;
+  char   *label;  /* Pango markup, NULL for a minor tick */
+  int     priority;
+  guint   order;  /* as given, to break ties */
+} CustomTick;
 
 typedef struct
 {
@@ -91,7 +102,42 @@ static void
 axis_clear (Axis *axis)
 {
   g_clear_pointer (&axis->label, g_free);
+  g_clear_pointer (&axis->fixed, g_array_unref);
   axis_clear_tick_labels (axis);
+}
+
+static void
+custom_tick_clear (gpointer data)
+{
+  CustomTick *tick = data;
+
+  g_free (tick->label);
+}
+
+static void
+axis_set_fixed_ticks (Axis              *axis,
+                      const QksPlotTick *ticks,
+                      guint              n_ticks)
+{
+  g_clear_pointer (&axis->fixed, g_array_unref);
+  if (ticks == NULL)
+    return;
+  axis->fixed = g_array_sized_new (FALSE, TRUE, sizeof (CustomTick), n_ticks);
+  g_array_set_clear_func (axis->fixed, custom_tick_clear);
+  for (guint i = 0; i < n_ticks; i++)
+    {
+      CustomTick tick = {
+        ticks[i].value,
+        ticks[i].label != NULL ? g_markup_escape_text (ticks[i].label, -1) : NULL,
+        ticks[i].priority,
+        i,
+      };
+
+      if (isfinite (tick.value))
+        g_array_append_val (axis->fixed, tick);
+      else
+        g_free (tick.label);
+    }
 }
 
 static void
@@ -203,6 +249,41 @@ qks_plot_axes_set_y (QksPlotAxes  *axes,
 }
 
 /**
+ * qks_plot_axes_set_x_ticks:
+ * @ticks: (array length=n_ticks) (nullable): copied; %NULL goes back to
+ *   the ticks the layout chooses
+ *
+ * Ticks at given values with given labels, for an axis whose values are
+ * not numbers to read off (one column per recorded step, one row per
+ * layer). Where labels would collide, the layout keeps the higher
+ * priority (the earlier one on a tie) and makes the other a minor tick; a
+ * tick without a label is a minor tick. No grid lines are drawn at minor
+ * ticks.
+ */
+void
+qks_plot_axes_set_x_ticks (QksPlotAxes       *axes,
+                           const QksPlotTick *ticks,
+                           guint              n_ticks)
+{
+  axis_set_fixed_ticks (&axes->x, ticks, n_ticks);
+  axes->laid_out = FALSE;
+}
+
+/**
+ * qks_plot_axes_set_y_ticks:
+ *
+ * As qks_plot_axes_set_x_ticks(), for the vertical axis.
+ */
+void
+qks_plot_axes_set_y_ticks (QksPlotAxes       *axes,
+                           const QksPlotTick *ticks,
+                           guint              n_ticks)
+{
+  axis_set_fixed_ticks (&axes->y, ticks, n_ticks);
+  axes->laid_out = FALSE;
+}
+
+/**
  * qks_plot_axes_set_legend:
  * @entries: (array length=n_entries): copied
  */
@@ -277,7 +358,26 @@ axis_resolve_range (Axis    *axis,
       high = swap;
     }
 
-  if (axis->scale == QKS_PLOT_SCALE_LOG)
+  if (axis->scale == QKS_PLOT_SCALE_LOG1P)
+    {
+      if (!(high > -1.0))
+        {
+          g_set_error (error, QKS_PLOT_AXES_ERROR, QKS_PLOT_AXES_ERROR_NO_RANGE,
+                       "The logarithmic axis “%s” has no value above −1",
+                       axis->label != NULL ? axis->label : "");
+          return FALSE;
+        }
+      if (!(low > -1.0))
+        low = MIN (0.0, high);
+      /* A single value: 1 + x a decade either side, but not below 0 when
+       * the value is not. */
+      if (log1p (high) - log1p (low) <= 1e-12)
+        {
+          low = low >= 0.0 ? MAX (0.0, (1.0 + low) / 10.0 - 1.0) : (1.0 + low) / 10.0 - 1.0;
+          high = (1.0 + high) * 10.0 - 1.0;
+        }
+    }
+  else if (axis->scale == QKS_PLOT_SCALE_LOG)
     {
       if (!(high > 0.0))
         {
@@ -326,6 +426,12 @@ axis_fraction (const Axis *axis,
       if (!(value > 0.0))
         return NAN;
       return (log10 (value) - log10 (axis->min)) / (log10 (axis->max) - log10 (axis->min));
+    }
+  if (axis->scale == QKS_PLOT_SCALE_LOG1P)
+    {
+      if (!(value > -1.0))
+        return NAN;
+      return (log1p (value) - log1p (axis->min)) / (log1p (axis->max) - log1p (axis->min));
     }
   return (value - axis->min) / (axis->max - axis->min);
 }
@@ -408,7 +514,7 @@ format_tick_markup (const QksTicks *ticks,
 {
   g_autofree char *plain = NULL;
 
-  if (powers_of_ten)
+  if (powers_of_ten && value > 0.0)
     {
       int exponent = (int) lround (log10 (value));
 
@@ -444,10 +550,42 @@ axis_compute_ticks (Axis               *axis,
           axis->ticks.count < 2)
         qks_plot_linear_ticks (axis->min, axis->max, max_ticks, &axis->ticks);
     }
+  else if (axis->scale == QKS_PLOT_SCALE_LOG1P)
+    {
+      /* 0, 1, 10, 100 …; a short range (0 to 5) reads better linearly. */
+      if (!qks_plot_log1p_ticks (axis->min, axis->max, max_ticks, &axis->ticks) ||
+          axis->ticks.count < 2)
+        qks_plot_linear_ticks (axis->min, axis->max, max_ticks, &axis->ticks);
+    }
   else
     qks_plot_linear_ticks (axis->min, axis->max, max_ticks, &axis->ticks);
 
-  if (axis->ticks.logarithmic && axis->ticks.count > 0)
+  if (axis->ticks.logarithmic && axis->ticks.count > 0 && axis->scale == QKS_PLOT_SCALE_LOG1P)
+    {
+      double decades = (log1p (axis->max) - log1p (axis->min)) / G_LN10;
+      int last_decade = axis->max >= 1.0 ? (int) floor (log10 (axis->max)) : -1;
+
+      powers_of_ten = axis->ticks.values[axis->ticks.count - 1] > 1e4;
+
+      /* As on a log axis: 2 … 9 × 10^k when every decade is labelled and
+       * long enough, else the decades left unlabelled. */
+      for (int decade = 0; decade <= last_decade + 1; decade++)
+        for (int k = 1; k <= 9 && axis->n_minor < MAX_MINOR_TICKS; k++)
+          {
+            double value = k * pow (10.0, decade);
+            gboolean wanted, labelled = FALSE;
+
+            for (guint i = 0; i < axis->ticks.count; i++)
+              labelled = labelled || axis->ticks.values[i] == value;
+            if (axis->ticks.step == 1.0)
+              wanted = k > 1 && length / decades >= MIN_DECADE_FOR_MINOR;
+            else
+              wanted = k == 1 && !labelled;
+            if (wanted && value >= axis->min && value <= axis->max)
+              axis->minor[axis->n_minor++] = value;
+          }
+    }
+  else if (axis->ticks.logarithmic && axis->ticks.count > 0)
     {
       double decades = log10 (axis->max) - log10 (axis->min);
 
@@ -479,6 +617,105 @@ axis_compute_ticks (Axis               *axis,
     }
 }
 
+static int
+compare_custom_priority (gconstpointer a,
+                         gconstpointer b)
+{
+  const CustomTick *x = *(const CustomTick * const *) a;
+  const CustomTick *y = *(const CustomTick * const *) b;
+
+  if (x->priority != y->priority)
+    return x->priority > y->priority ? -1 : 1;
+  return (x->order > y->order) - (x->order < y->order);
+}
+
+static int
+compare_custom_value (gconstpointer a,
+                      gconstpointer b)
+{
+  const CustomTick *x = *(const CustomTick * const *) a;
+  const CustomTick *y = *(const CustomTick * const *) b;
+
+  return (x->value > y->value) - (x->value < y->value);
+}
+
+/* The ticks given by qks_plot_axes_set_x/y_ticks(): labels taken in order
+ * of priority while they keep clear of those taken before; the rest become
+ * minor ticks, unless they are too many to tell apart. */
+static void
+axis_compute_fixed_ticks (Axis               *axis,
+                          double              length,
+                          gboolean            horizontal,
+                          const QksPlotTheme *theme,
+                          cairo_t            *cr)
+{
+  g_autoptr(GPtrArray) candidates = g_ptr_array_new ();
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+  double low[QKS_PLOT_MAX_TICKS], high[QKS_PLOT_MAX_TICKS];
+  double text_height = line_height (theme, cr, QKS_PLOT_FONT_SMALL);
+  double gap = horizontal ? 2.0 * theme->spacing : theme->spacing / 2.0;
+  GArray *minor = g_array_new (FALSE, FALSE, sizeof (double));
+
+  axis_clear_tick_labels (axis);
+  axis->n_minor = 0;
+  axis->tick_label_width = 0.0;
+  memset (&axis->ticks, 0, sizeof axis->ticks);
+
+  for (guint i = 0; i < axis->fixed->len; i++)
+    {
+      CustomTick *tick = &g_array_index (axis->fixed, CustomTick, i);
+      double fraction = axis_fraction (axis, tick->value);
+
+      if (fraction >= -1e-9 && fraction <= 1.0 + 1e-9)
+        g_ptr_array_add (candidates, tick);
+    }
+  g_ptr_array_sort (candidates, compare_custom_priority);
+
+  for (guint i = 0; i < candidates->len; i++)
+    {
+      const CustomTick *tick = g_ptr_array_index (candidates, i);
+      gboolean keep = tick->label != NULL && kept->len < QKS_PLOT_MAX_TICKS;
+
+      if (keep)
+        {
+          double centre = axis_fraction (axis, tick->value) * length;
+          double extent = horizontal ? text_width (theme, cr, QKS_PLOT_FONT_SMALL, tick->label) : text_height;
+
+          for (guint k = 0; k < kept->len && keep; k++)
+            keep = centre + extent / 2.0 + gap <= low[k] || centre - extent / 2.0 - gap >= high[k];
+          if (keep)
+            {
+              low[kept->len] = centre - extent / 2.0;
+              high[kept->len] = centre + extent / 2.0;
+              g_ptr_array_add (kept, (gpointer) tick);
+            }
+        }
+      if (!keep)
+        g_array_append_val (minor, tick->value);
+    }
+
+  g_ptr_array_sort (kept, compare_custom_value);
+  for (guint i = 0; i < kept->len; i++)
+    {
+      const CustomTick *tick = g_ptr_array_index (kept, i);
+
+      axis->ticks.values[i] = tick->value;
+      axis->tick_labels[i] = g_strdup (tick->label);
+      axis->tick_label_width = MAX (axis->tick_label_width,
+                                    text_width (theme, cr, QKS_PLOT_FONT_SMALL, tick->label));
+    }
+  axis->ticks.count = kept->len;
+
+  /* Minor ticks closer than 3 units make a solid bar, not a scale. */
+  if (minor->len <= MAX_MINOR_TICKS && minor->len > 0 &&
+      length / (minor->len + kept->len) >= 3.0)
+    {
+      memcpy (axis->minor, minor->data, minor->len * sizeof (double));
+      axis->n_minor = minor->len;
+    }
+  g_array_unref (minor);
+}
+
 /* Whether neighbouring labels along a horizontal axis keep a gap. */
 static gboolean
 x_labels_fit (const Axis         *axis,
@@ -508,6 +745,11 @@ x_axis_choose_ticks (Axis               *axis,
 {
   guint max_ticks = (guint) CLAMP (length / 50.0, 2.0, 12.0);
 
+  if (axis->fixed != NULL)
+    {
+      axis_compute_fixed_ticks (axis, length, TRUE, theme, cr);
+      return;
+    }
   for (;; max_ticks--)
     {
       axis_compute_ticks (axis, max_ticks, length, theme, cr);
@@ -525,6 +767,11 @@ y_axis_choose_ticks (Axis               *axis,
 {
   guint max_ticks = (guint) CLAMP (length / (2.5 * label_height), 2.0, 10.0);
 
+  if (axis->fixed != NULL)
+    {
+      axis_compute_fixed_ticks (axis, length, FALSE, theme, cr);
+      return;
+    }
   axis_compute_ticks (axis, max_ticks, length, theme, cr);
 }
 

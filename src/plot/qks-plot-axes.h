@@ -27,6 +27,7 @@ typedef enum
 {
   QKS_PLOT_SCALE_LINEAR,
   QKS_PLOT_SCALE_LOG,
+  QKS_PLOT_SCALE_LOG1P,  /* log(1 + x): logarithmic, yet holds 0 (training step 0) */
 } QksPlotScale;
 
 typedef enum
@@ -62,6 +63,15 @@ typedef struct
   double height;
 } QksPlotRect;
 
+/* A tick the figure places itself: a recorded step under a column, a layer
+ * beside a row. */
+typedef struct
+{
+  double      value;
+  const char *label;     /* plain text; NULL for a minor tick */
+  int         priority;  /* where labels would collide, the higher one stays */
+} QksPlotTick;
+
 typedef struct _QksPlotAxes QksPlotAxes;
 
 GQuark          qks_plot_axes_error_quark    (void);
@@ -83,6 +93,12 @@ void            qks_plot_axes_set_y          (QksPlotAxes               *axes,
                                               double                     max,
                                               QksPlotScale               scale,
                                               const char                *label);
+void            qks_plot_axes_set_x_ticks    (QksPlotAxes               *axes,
+                                              const QksPlotTick         *ticks,
+                                              guint                      n_ticks);
+void            qks_plot_axes_set_y_ticks    (QksPlotAxes               *axes,
+                                              const QksPlotTick         *ticks,
+                                              guint                      n_ticks);
 void            qks_plot_axes_set_legend     (QksPlotAxes               *axes,
                                               const QksPlotLegendEntry  *entries,
                                               guint                      n_entries,
