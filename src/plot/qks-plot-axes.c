@@ -255,10 +255,10 @@ qks_plot_axes_set_y (QksPlotAxes  *axes,
  *
  * Ticks at given values with given labels, for an axis whose values are
  * not numbers to read off (one column per recorded step, one row per
- * layer). Where labels would collide, the layout keeps the higher
- * priority (the earlier one on a tie) and makes the other a minor tick; a
- * tick without a label is a minor tick. No grid lines are drawn at minor
- * ticks.
+ * layer). The layout shows the labels a priority at a time, highest first,
+ * as long as every label of that priority keeps clear of the others; the
+ * ticks whose labels are not shown, and those without a label, become
+ * minor ticks. No grid lines are drawn at minor ticks.
  */
 void
 qks_plot_axes_set_x_ticks (QksPlotAxes       *axes,
@@ -529,6 +529,64 @@ format_tick_markup (const QksTicks *ticks,
 
 /* Ticks ------------------------------------------------------------------- */
 
+/* Ticks at 1, 2 and 5 × 10^k within [low, high] (or at every k × 10^d
+ * if that makes fewer than three), for a log axis from 1 up that spans
+ * less than two decades. Marked linear, so that they print as plain
+ * whole numbers. */
+static guint
+mantissa_ticks (double        low,
+                double        high,
+                const double *mantissas,
+                guint         n_mantissas,
+                double       *values)
+{
+  guint count = 0;
+
+  for (int decade = (int) floor (log10 (low)); decade <= (int) ceil (log10 (high)); decade++)
+    for (guint i = 0; i < n_mantissas; i++)
+      {
+        double value = mantissas[i] * pow (10.0, decade);
+
+        if (value >= low * (1.0 - 1e-9) && value <= high * (1.0 + 1e-9) && count < QKS_PLOT_MAX_TICKS)
+          values[count++] = value;
+      }
+  return count;
+}
+
+static gboolean
+log_125_ticks (double    low,
+               double    high,
+               guint     max_ticks,
+               QksTicks *ticks)
+{
+  static const double nice[] = { 1.0, 2.0, 5.0 };
+  static const double every[] = { 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0 };
+  double values[QKS_PLOT_MAX_TICKS];
+  guint n_nice, n_every;
+
+  ticks->count = 0;
+  max_ticks = MAX (max_ticks, 2);
+  if (!(low >= 1.0) || !(high <= 1e5))
+    return FALSE;
+  n_nice = mantissa_ticks (low, high, nice, G_N_ELEMENTS (nice), ticks->values);
+  if (n_nice < 3 || n_nice > max_ticks)
+    {
+      n_every = mantissa_ticks (low, high, every, G_N_ELEMENTS (every), values);
+      if (n_every >= 2 && n_every <= max_ticks)
+        {
+          memcpy (ticks->values, values, n_every * sizeof (double));
+          n_nice = n_every;
+        }
+    }
+  if (n_nice < 2 || n_nice > max_ticks)
+    return FALSE;
+  ticks->count = n_nice;
+  ticks->logarithmic = FALSE;
+  ticks->step = ticks->values[0];
+  ticks->decimals = 0;
+  return TRUE;
+}
+
 static void
 axis_compute_ticks (Axis               *axis,
                     guint               max_ticks,
@@ -544,11 +602,15 @@ axis_compute_ticks (Axis               *axis,
 
   if (axis->scale == QKS_PLOT_SCALE_LOG)
     {
-      /* Less than two powers of ten in range: nice linear values read
-       * better than a lone "1". */
+      /* Less than two powers of ten in range: 1, 2 and 5 × 10^k spread
+       * evenly over a log axis, where they read plainly ("500 1000 2000
+       * 5000"); else nice linear values read better than a lone "1". */
       if (!qks_plot_log_ticks (axis->min, axis->max, max_ticks, &axis->ticks) ||
           axis->ticks.count < 2)
-        qks_plot_linear_ticks (axis->min, axis->max, max_ticks, &axis->ticks);
+        {
+          if (!log_125_ticks (axis->min, axis->max, max_ticks, &axis->ticks))
+            qks_plot_linear_ticks (axis->min, axis->max, max_ticks, &axis->ticks);
+        }
     }
   else if (axis->scale == QKS_PLOT_SCALE_LOG1P)
     {
@@ -582,6 +644,23 @@ axis_compute_ticks (Axis               *axis,
             else
               wanted = k == 1 && !labelled;
             if (wanted && value >= axis->min && value <= axis->max)
+              axis->minor[axis->n_minor++] = value;
+          }
+    }
+  else if (axis->scale == QKS_PLOT_SCALE_LOG && !axis->ticks.logarithmic && axis->ticks.count > 0)
+    {
+      double decades = log10 (axis->max) - log10 (axis->min);
+
+      /* Between 1-2-5 ticks: the other k × 10^d, where there is room. */
+      for (int decade = (int) floor (log10 (axis->min)); decade <= (int) ceil (log10 (axis->max)); decade++)
+        for (int k = 1; k <= 9 && axis->n_minor < MAX_MINOR_TICKS && length / decades >= MIN_DECADE_FOR_MINOR; k++)
+          {
+            double value = k * pow (10.0, decade);
+            gboolean major = FALSE;
+
+            for (guint i = 0; i < axis->ticks.count; i++)
+              major = major || fabs (axis->ticks.values[i] - value) <= 1e-9 * value;
+            if (!major && value >= axis->min && value <= axis->max)
               axis->minor[axis->n_minor++] = value;
           }
     }
@@ -639,9 +718,11 @@ compare_custom_value (gconstpointer a,
   return (x->value > y->value) - (x->value < y->value);
 }
 
-/* The ticks given by qks_plot_axes_set_x/y_ticks(): labels taken in order
- * of priority while they keep clear of those taken before; the rest become
- * minor ticks, unless they are too many to tell apart. */
+/* The ticks given by qks_plot_axes_set_x/y_ticks(): their labels taken a
+ * priority at a time, highest first, while every label of that priority
+ * keeps clear of the others and of those taken before, so that the labels
+ * shown are evenly chosen (all multiples of 500, say, not some); the rest
+ * become minor ticks, unless they are too many to tell apart. */
 static void
 axis_compute_fixed_ticks (Axis               *axis,
                           double              length,
@@ -655,6 +736,8 @@ axis_compute_fixed_ticks (Axis               *axis,
   double text_height = line_height (theme, cr, QKS_PLOT_FONT_SMALL);
   double gap = horizontal ? 2.0 * theme->spacing : theme->spacing / 2.0;
   GArray *minor = g_array_new (FALSE, FALSE, sizeof (double));
+  gboolean full = FALSE;
+  guint start = 0;
 
   axis_clear_tick_labels (axis);
   axis->n_minor = 0;
@@ -671,27 +754,52 @@ axis_compute_fixed_ticks (Axis               *axis,
     }
   g_ptr_array_sort (candidates, compare_custom_priority);
 
-  for (guint i = 0; i < candidates->len; i++)
+  /* A priority at a time: candidates[start, end) share one. */
+  while (start < candidates->len)
     {
-      const CustomTick *tick = g_ptr_array_index (candidates, i);
-      gboolean keep = tick->label != NULL && kept->len < QKS_PLOT_MAX_TICKS;
+      int priority = ((const CustomTick *) g_ptr_array_index (candidates, start))->priority;
+      guint end = start, n_before = kept->len;
+      gboolean fits = !full;
 
-      if (keep)
+      while (end < candidates->len && ((const CustomTick *) g_ptr_array_index (candidates, end))->priority == priority)
+        end++;
+      for (guint i = start; i < end && fits; i++)
         {
-          double centre = axis_fraction (axis, tick->value) * length;
-          double extent = horizontal ? text_width (theme, cr, QKS_PLOT_FONT_SMALL, tick->label) : text_height;
+          const CustomTick *tick = g_ptr_array_index (candidates, i);
+          double centre, extent;
 
-          for (guint k = 0; k < kept->len && keep; k++)
-            keep = centre + extent / 2.0 + gap <= low[k] || centre - extent / 2.0 - gap >= high[k];
-          if (keep)
+          if (tick->label == NULL)
+            continue;
+          if (kept->len == QKS_PLOT_MAX_TICKS)
+            {
+              fits = FALSE;
+              break;
+            }
+          centre = axis_fraction (axis, tick->value) * length;
+          extent = horizontal ? text_width (theme, cr, QKS_PLOT_FONT_SMALL, tick->label) : text_height;
+          for (guint k = 0; k < kept->len && fits; k++)
+            fits = centre + extent / 2.0 + gap <= low[k] || centre - extent / 2.0 - gap >= high[k];
+          if (fits)
             {
               low[kept->len] = centre - extent / 2.0;
               high[kept->len] = centre + extent / 2.0;
               g_ptr_array_add (kept, (gpointer) tick);
             }
         }
-      if (!keep)
-        g_array_append_val (minor, tick->value);
+      /* All of this priority, or none of it and nothing lower. */
+      if (!fits)
+        {
+          g_ptr_array_set_size (kept, n_before);
+          full = TRUE;
+        }
+      for (guint i = start; i < end; i++)
+        {
+          const CustomTick *tick = g_ptr_array_index (candidates, i);
+
+          if (!fits || tick->label == NULL)
+            g_array_append_val (minor, tick->value);
+        }
+      start = end;
     }
 
   g_ptr_array_sort (kept, compare_custom_value);
@@ -1426,6 +1534,63 @@ rounded_rectangle (cairo_t           *cr,
 }
 
 /**
+ * qks_plot_axes_get_legend_box:
+ * @avoid_x: (array length=n_avoid) (nullable): as for qks_plot_axes_draw_legend()
+ * @avoid_y: (array length=n_avoid) (nullable)
+ * @box: (out): where qks_plot_axes_draw_legend() draws the legend, given
+ *   the same points
+ *
+ * For marks the figure draws after the legend or that must keep clear of
+ * it (a tag on a line).
+ *
+ * Returns: %FALSE when there is no legend to draw
+ */
+gboolean
+qks_plot_axes_get_legend_box (const QksPlotAxes *axes,
+                              const double      *avoid_x,
+                              const double      *avoid_y,
+                              gsize              n_avoid,
+                              QksPlotRect       *box)
+{
+  static const QksPlotLegendPlacement corners[] = {
+    QKS_PLOT_LEGEND_TOP_RIGHT,
+    QKS_PLOT_LEGEND_TOP_LEFT,
+    QKS_PLOT_LEGEND_BOTTOM_RIGHT,
+    QKS_PLOT_LEGEND_BOTTOM_LEFT,
+  };
+  const QksPlotTheme *theme = &axes->theme;
+
+  g_return_val_if_fail (axes->laid_out, FALSE);
+  if (axes->legend_rows == 0)
+    return FALSE;
+
+  legend_box_at (axes, axes->placement, box);
+  if (axes->placement == QKS_PLOT_LEGEND_BEST && avoid_x != NULL && avoid_y != NULL && n_avoid > 0)
+    {
+      guint fewest = G_MAXUINT;
+
+      for (guint i = 0; i < G_N_ELEMENTS (corners); i++)
+        {
+          QksPlotRect candidate;
+          guint count;
+
+          legend_box_at (axes, corners[i], &candidate);
+          count = count_points_inside (axes, &candidate, avoid_x, avoid_y, n_avoid);
+          if (count < fewest)
+            {
+              fewest = count;
+              *box = candidate;
+            }
+        }
+    }
+
+  /* Never past the allocation, however long the entries. */
+  box->x = round (MAX (theme->padding, MIN (box->x, axes->width - theme->padding - box->width)));
+  box->y = round (MAX (theme->padding, MIN (box->y, axes->height - theme->padding - box->height)));
+  return TRUE;
+}
+
+/**
  * qks_plot_axes_draw_legend:
  * @avoid_x: (array length=n_avoid) (nullable): data points the legend
  *   should not cover, for %QKS_PLOT_LEGEND_BEST
@@ -1443,43 +1608,14 @@ qks_plot_axes_draw_legend (const QksPlotAxes *axes,
                            const double      *avoid_y,
                            gsize              n_avoid)
 {
-  static const QksPlotLegendPlacement corners[] = {
-    QKS_PLOT_LEGEND_TOP_RIGHT,
-    QKS_PLOT_LEGEND_TOP_LEFT,
-    QKS_PLOT_LEGEND_BOTTOM_RIGHT,
-    QKS_PLOT_LEGEND_BOTTOM_LEFT,
-  };
   const QksPlotTheme *theme = &axes->theme;
   QksPlotRect box, outline;
   double y;
 
   g_return_if_fail (axes->laid_out);
-  if (axes->legend_rows == 0)
+  if (!qks_plot_axes_get_legend_box (axes, avoid_x, avoid_y, n_avoid, &box))
     return;
 
-  legend_box_at (axes, axes->placement, &box);
-  if (axes->placement == QKS_PLOT_LEGEND_BEST && avoid_x != NULL && avoid_y != NULL && n_avoid > 0)
-    {
-      guint fewest = G_MAXUINT;
-
-      for (guint i = 0; i < G_N_ELEMENTS (corners); i++)
-        {
-          QksPlotRect candidate;
-          guint count;
-
-          legend_box_at (axes, corners[i], &candidate);
-          count = count_points_inside (axes, &candidate, avoid_x, avoid_y, n_avoid);
-          if (count < fewest)
-            {
-              fewest = count;
-              box = candidate;
-            }
-        }
-    }
-
-  /* Never past the allocation, however long the entries. */
-  box.x = round (MAX (theme->padding, MIN (box.x, axes->width - theme->padding - box.width)));
-  box.y = round (MAX (theme->padding, MIN (box.y, axes->height - theme->padding - box.height)));
   outline = box;
   outline.x += theme->axis_line_width / 2.0;
   outline.y += theme->axis_line_width / 2.0;

@@ -69,7 +69,8 @@ typedef struct
 {
   double      value;
   const char *label;     /* plain text; NULL for a minor tick */
-  int         priority;  /* where labels would collide, the higher one stays */
+  int         priority;  /* labels are shown a priority at a time, highest
+                          * first, while all of one priority fit */
 } QksPlotTick;
 
 typedef struct _QksPlotAxes QksPlotAxes;
@@ -143,6 +144,11 @@ void            qks_plot_axes_draw_legend    (const QksPlotAxes         *axes,
                                               const double              *avoid_x,
                                               const double              *avoid_y,
                                               gsize                      n_avoid);
+gboolean        qks_plot_axes_get_legend_box (const QksPlotAxes         *axes,
+                                              const double              *avoid_x,
+                                              const double              *avoid_y,
+                                              gsize                      n_avoid,
+                                              QksPlotRect               *box);
 void            qks_plot_axes_draw           (const QksPlotAxes         *axes,
                                               cairo_t                   *cr);
 
