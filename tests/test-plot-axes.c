@@ -455,7 +455,7 @@ test_axes_legend_box (Fixture       *fixture,
                                                  0.0, 1.0, QKS_PLOT_SCALE_LINEAR);
     QksPlotRect box;
 
-    g_assert_false (qks_plot_axes_get_legend_box (axes, QKS_PLOT_LEGEND_TOP_RIGHT, &box));
+    g_assert_false (qks_plot_axes_get_legend_box_at (axes, QKS_PLOT_LEGEND_TOP_RIGHT, &box));
     g_assert_cmpfloat (box.width, ==, 0.0);
   }
 
@@ -471,7 +471,7 @@ test_axes_legend_box (Fixture       *fixture,
       qks_plot_axes_set_legend (axes, entries, G_N_ELEMENTS (entries), corners[i]);
       g_assert_true (qks_plot_axes_layout (axes, cr, NULL));
       qks_plot_axes_get_frame (axes, &frame);
-      g_assert_true (qks_plot_axes_get_legend_box (axes, corners[i], &box));
+      g_assert_true (qks_plot_axes_get_legend_box_at (axes, corners[i], &box));
       g_assert_cmpfloat (box.width, >, 20.0);
       g_assert_cmpfloat (box.x, >=, frame.x);
       g_assert_cmpfloat (box.y, >=, frame.y);
@@ -711,6 +711,125 @@ test_axes_empty_state (Fixture       *fixture,
     }
 }
 
+static void
+test_axes_log1p_transform (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(QksPlotAxes) axes = laid_out_axes (fixture, 0.0, 999.0, QKS_PLOT_SCALE_LOG1P,
+                                               0.0, 1.0, QKS_PLOT_SCALE_LINEAR);
+  const QksTicks *ticks = qks_plot_axes_get_x_ticks (axes);
+  QksPlotRect frame;
+  double min, max;
+
+  /* Step 0 lies on the axis, at its left edge; 1 + x grows by decades. */
+  qks_plot_axes_get_frame (axes, &frame);
+  g_assert_cmpfloat_with_epsilon (qks_plot_axes_x_to_device (axes, 0.0), frame.x, 1e-9);
+  g_assert_cmpfloat_with_epsilon (qks_plot_axes_x_to_device (axes, 999.0), frame.x + frame.width, 1e-9);
+  g_assert_cmpfloat_with_epsilon (qks_plot_axes_x_to_device (axes, 9.0), frame.x + frame.width / 3.0, 1e-9);
+  g_assert_cmpfloat_with_epsilon (qks_plot_axes_x_to_device (axes, 99.0), frame.x + 2.0 * frame.width / 3.0, 1e-9);
+  g_assert_true (isnan (qks_plot_axes_x_to_device (axes, -1.0)));
+
+  /* Ticks at 0, then powers of ten. */
+  g_assert_cmpuint (ticks->count, ==, 4);
+  g_assert_cmpfloat (ticks->values[0], ==, 0.0);
+  g_assert_cmpfloat (ticks->values[1], ==, 1.0);
+  g_assert_cmpfloat (ticks->values[2], ==, 10.0);
+  g_assert_cmpfloat (ticks->values[3], ==, 100.0);
+
+  /* A single step 0 is widened to a decade of 1 + x, not below 0. */
+  {
+    g_autoptr(QksPlotAxes) single = laid_out_axes (fixture, 0.0, 0.0, QKS_PLOT_SCALE_LOG1P,
+                                                   0.0, 1.0, QKS_PLOT_SCALE_LINEAR);
+
+    qks_plot_axes_get_x_range (single, &min, &max);
+    g_assert_cmpfloat (min, ==, 0.0);
+    g_assert_cmpfloat_with_epsilon (max, 9.0, 1e-12);
+  }
+  /* Nothing above −1: no range. */
+  {
+    g_autoptr(QksPlotAxes) none = qks_plot_axes_new (&fixture->theme, WIDTH, HEIGHT);
+    g_autoptr(GError) error = NULL;
+
+    qks_plot_axes_set_x (none, -3.0, -2.0, QKS_PLOT_SCALE_LOG1P, "step");
+    g_assert_false (qks_plot_axes_layout (none, fixture->cr, &error));
+    g_assert_error (error, QKS_PLOT_AXES_ERROR, QKS_PLOT_AXES_ERROR_NO_RANGE);
+  }
+}
+
+static void
+test_axes_short_log_range (Fixture       *fixture,
+                           gconstpointer  data)
+{
+  /* Less than two decades (KV-cache bytes of the variants): 1, 2 and 5 ×
+   * 10^k, which spread evenly, instead of linear ticks bunched at the
+   * right end. */
+  g_autoptr(QksPlotAxes) axes = laid_out_axes (fixture, 530.0, 8900.0, QKS_PLOT_SCALE_LOG,
+                                               0.0, 1.0, QKS_PLOT_SCALE_LINEAR);
+  const QksTicks *ticks = qks_plot_axes_get_x_ticks (axes);
+
+  g_assert_cmpuint (ticks->count, ==, 3);
+  g_assert_cmpfloat (ticks->values[0], ==, 1000.0);
+  g_assert_cmpfloat (ticks->values[1], ==, 2000.0);
+  g_assert_cmpfloat (ticks->values[2], ==, 5000.0);
+  {
+    g_autofree char *label = qks_plot_format_tick (ticks, ticks->values[0]);
+
+    g_assert_cmpstr (label, ==, "1000");
+  }
+}
+
+static void
+test_axes_fixed_ticks (Fixture       *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(QksPlotAxes) axes = qks_plot_axes_new (&fixture->theme, WIDTH, HEIGHT);
+  QksPlotTick x_ticks[60], y_ticks[3] = {
+    { 1.0, "first", 0 }, { 2.0, "<second>", 0 }, { 3.0, NULL, 0 },
+  };
+  g_autofree char *labels[60] = { NULL, };
+  const QksTicks *ticks;
+
+  /* Sixty crowded columns, labelled 1000 …: multiples of 10 rank above
+   * multiples of 5 above the rest. The labels shown are whole ranks: all
+   * multiples of 10, all of 5 if they fit too, never some of them. */
+  for (guint i = 0; i < 60; i++)
+    {
+      labels[i] = g_strdup_printf ("%u", 1000 + i);
+      x_ticks[i] = (QksPlotTick) { i + 0.5, labels[i], i % 10 == 0 ? 2 : i % 5 == 0 ? 1 : 0 };
+    }
+  qks_plot_axes_set_x (axes, 0.0, 60.0, QKS_PLOT_SCALE_LINEAR, "step");
+  qks_plot_axes_set_x_ticks (axes, x_ticks, 60);
+  qks_plot_axes_set_y (axes, 0.5, 3.5, QKS_PLOT_SCALE_LINEAR, "layer");
+  qks_plot_axes_set_y_ticks (axes, y_ticks, 3);
+  g_assert_true (qks_plot_axes_layout (axes, fixture->cr, NULL));
+
+  ticks = qks_plot_axes_get_x_ticks (axes);
+  g_assert_true (ticks->count == 6 || ticks->count == 12);
+  for (guint i = 0; i < ticks->count; i++)
+    g_assert_cmpfloat (ticks->values[i], ==, i * (60.0 / ticks->count) + 0.5);
+
+  /* In a narrow figure only the multiples of 10 fit. */
+  {
+    g_autoptr(QksPlotAxes) narrow = qks_plot_axes_new (&fixture->theme, 300.0, HEIGHT);
+
+    qks_plot_axes_set_x (narrow, 0.0, 60.0, QKS_PLOT_SCALE_LINEAR, "step");
+    qks_plot_axes_set_x_ticks (narrow, x_ticks, 60);
+    g_assert_true (qks_plot_axes_layout (narrow, fixture->cr, NULL));
+    g_assert_cmpuint (qks_plot_axes_get_x_ticks (narrow)->count, ==, 6);
+  }
+
+  /* Rows: labelled ones stay; one without a label is not a labelled tick. */
+  ticks = qks_plot_axes_get_y_ticks (axes);
+  g_assert_cmpuint (ticks->count, ==, 2);
+  g_assert_cmpfloat (ticks->values[0], ==, 1.0);
+  g_assert_cmpfloat (ticks->values[1], ==, 2.0);
+
+  /* Back to automatic ticks. */
+  qks_plot_axes_set_y_ticks (axes, NULL, 0);
+  g_assert_true (qks_plot_axes_layout (axes, fixture->cr, NULL));
+  g_assert_cmpuint (qks_plot_axes_get_y_ticks (axes)->count, >=, 3);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -721,6 +840,9 @@ main (int    argc,
   g_test_add (path, Fixture, NULL, fixture_set_up, func, fixture_tear_down)
   ADD ("/plot/axes/linear-transform", test_axes_linear_transform);
   ADD ("/plot/axes/log-transform", test_axes_log_transform);
+  ADD ("/plot/axes/log1p-transform", test_axes_log1p_transform);
+  ADD ("/plot/axes/fixed-ticks", test_axes_fixed_ticks);
+  ADD ("/plot/axes/short-log-range", test_axes_short_log_range);
   ADD ("/plot/axes/degenerate-ranges", test_axes_degenerate_ranges);
   ADD ("/plot/axes/margins-follow-the-text", test_axes_margins_follow_the_text);
   ADD ("/plot/axes/same-layout-at-2x", test_axes_same_layout_at_2x);

@@ -140,6 +140,37 @@ test_ticks_refuse_bad_ranges (void)
   g_assert_cmpuint (ticks.count, ==, 0);
 }
 
+static void
+test_ticks_log1p (void)
+{
+  QksTicks ticks;
+
+  /* Steps 0 … 3000: 0, then every decade. */
+  g_assert_true (qks_plot_log1p_ticks (0.0, 3000.0, 8, &ticks));
+  g_assert_cmpuint (ticks.count, ==, 5);
+  g_assert_cmpfloat (ticks.values[0], ==, 0.0);
+  g_assert_cmpfloat (ticks.values[4], ==, 1000.0);
+  g_assert_cmpfloat (ticks.step, ==, 1.0);
+
+  /* Crowded: every few decades, counted down from the largest; 0 stays. */
+  g_assert_true (qks_plot_log1p_ticks (0.0, 1e5, 4, &ticks));
+  g_assert_cmpuint (ticks.count, ==, 4);
+  g_assert_cmpfloat (ticks.values[0], ==, 0.0);
+  g_assert_cmpfloat (ticks.values[1], ==, 10.0);
+  g_assert_cmpfloat (ticks.values[2], ==, 1000.0);
+  g_assert_cmpfloat (ticks.values[3], ==, 1e5);
+  g_assert_cmpfloat (ticks.step, ==, 2.0);
+
+  /* Away from 0: powers of ten only. */
+  g_assert_true (qks_plot_log1p_ticks (50.0, 5000.0, 8, &ticks));
+  g_assert_cmpuint (ticks.count, ==, 2);
+  g_assert_cmpfloat (ticks.values[0], ==, 100.0);
+
+  g_assert_false (qks_plot_log1p_ticks (-1.0, 10.0, 8, &ticks));
+  g_assert_false (qks_plot_log1p_ticks (2.0, 8.0, 8, &ticks));
+  g_assert_false (qks_plot_log1p_ticks (NAN, 8.0, 8, &ticks));
+}
+
 int
 main (int    argc,
       char **argv)
@@ -151,6 +182,7 @@ main (int    argc,
   g_test_add_func ("/plot/ticks/zero-prints-as-zero", test_ticks_zero_prints_as_zero);
   g_test_add_func ("/plot/ticks/small-values-keep-their-digits", test_ticks_small_values_keep_their_digits);
   g_test_add_func ("/plot/ticks/log", test_ticks_log);
+  g_test_add_func ("/plot/ticks/log1p", test_ticks_log1p);
   g_test_add_func ("/plot/ticks/refuse-bad-ranges", test_ticks_refuse_bad_ranges);
 
   return g_test_run ();

@@ -45,7 +45,17 @@ typedef struct
   double        tick_label_width;                  /* the widest */
   guint         n_minor;
   double        minor[MAX_MINOR_TICKS];
+
+  GArray       *fixed;  /* CustomTick: set by qks_plot_axes_set_x/y_ticks() */
 } Axis;
+
+typedef struct
+{
+  double  value;
+  char   *label;  /* Pango markup, NULL for a minor tick */
+  int     priority;
+  guint   order;  /* as given, to break ties */
+} CustomTick;
 
 typedef struct
 {
@@ -98,7 +108,42 @@ axis_clear (Axis *axis)
   g_clear_pointer (&axis->label, g_free);
   g_clear_pointer (&axis->categories, g_strfreev);
   axis->n_categories = 0;
+  g_clear_pointer (&axis->fixed, g_array_unref);
   axis_clear_tick_labels (axis);
+}
+
+static void
+custom_tick_clear (gpointer data)
+{
+  CustomTick *tick = data;
+
+  g_free (tick->label);
+}
+
+static void
+axis_set_fixed_ticks (Axis              *axis,
+                      const QksPlotTick *ticks,
+                      guint              n_ticks)
+{
+  g_clear_pointer (&axis->fixed, g_array_unref);
+  if (ticks == NULL)
+    return;
+  axis->fixed = g_array_sized_new (FALSE, TRUE, sizeof (CustomTick), n_ticks);
+  g_array_set_clear_func (axis->fixed, custom_tick_clear);
+  for (guint i = 0; i < n_ticks; i++)
+    {
+      CustomTick tick = {
+        ticks[i].value,
+        ticks[i].label != NULL ? g_markup_escape_text (ticks[i].label, -1) : NULL,
+        ticks[i].priority,
+        i,
+      };
+
+      if (isfinite (tick.value))
+        g_array_append_val (axis->fixed, tick);
+      else
+        g_free (tick.label);
+    }
 }
 
 static void
@@ -251,6 +296,27 @@ qks_plot_axes_set_x_categories (QksPlotAxes       *axes,
 }
 
 /**
+ * qks_plot_axes_set_x_ticks:
+ * @ticks: (array length=n_ticks) (nullable): copied; %NULL goes back to
+ *   the ticks the layout chooses
+ *
+ * Ticks at given values with given labels, for an axis whose values are
+ * not numbers to read off (one column per recorded step, one row per
+ * layer). The layout shows the labels a priority at a time, highest first,
+ * as long as every label of that priority keeps clear of the others; the
+ * ticks whose labels are not shown, and those without a label, become
+ * minor ticks. No grid lines are drawn at minor ticks.
+ */
+void
+qks_plot_axes_set_x_ticks (QksPlotAxes       *axes,
+                           const QksPlotTick *ticks,
+                           guint              n_ticks)
+{
+  axis_set_fixed_ticks (&axes->x, ticks, n_ticks);
+  axes->laid_out = FALSE;
+}
+
+/**
  * qks_plot_axes_set_y_categories:
  *
  * As qks_plot_axes_set_x_categories(), for the vertical axis, read top
@@ -308,6 +374,20 @@ qks_plot_axes_set_colorbar_tick_unit (QksPlotAxes *axes,
                                       double       unit)
 {
   axes->colorbar.tick_unit = unit > 0.0 && isfinite (unit) ? unit : 0.0;
+  axes->laid_out = FALSE;
+}
+
+/**
+ * qks_plot_axes_set_y_ticks:
+ *
+ * As qks_plot_axes_set_x_ticks(), for the vertical axis.
+ */
+void
+qks_plot_axes_set_y_ticks (QksPlotAxes       *axes,
+                           const QksPlotTick *ticks,
+                           guint              n_ticks)
+{
+  axis_set_fixed_ticks (&axes->y, ticks, n_ticks);
   axes->laid_out = FALSE;
 }
 
@@ -386,7 +466,26 @@ axis_resolve_range (Axis    *axis,
       high = swap;
     }
 
-  if (axis->scale == QKS_PLOT_SCALE_LOG)
+  if (axis->scale == QKS_PLOT_SCALE_LOG1P)
+    {
+      if (!(high > -1.0))
+        {
+          g_set_error (error, QKS_PLOT_AXES_ERROR, QKS_PLOT_AXES_ERROR_NO_RANGE,
+                       "The logarithmic axis “%s” has no value above −1",
+                       axis->label != NULL ? axis->label : "");
+          return FALSE;
+        }
+      if (!(low > -1.0))
+        low = MIN (0.0, high);
+      /* A single value: 1 + x a decade either side, but not below 0 when
+       * the value is not. */
+      if (log1p (high) - log1p (low) <= 1e-12)
+        {
+          low = low >= 0.0 ? MAX (0.0, (1.0 + low) / 10.0 - 1.0) : (1.0 + low) / 10.0 - 1.0;
+          high = (1.0 + high) * 10.0 - 1.0;
+        }
+    }
+  else if (axis->scale == QKS_PLOT_SCALE_LOG)
     {
       if (!(high > 0.0))
         {
@@ -436,6 +535,12 @@ axis_fraction (const Axis *axis,
       if (!(value > 0.0))
         return NAN;
       return (log10 (value) - log10 (axis->min)) / (log10 (axis->max) - log10 (axis->min));
+    }
+  if (axis->scale == QKS_PLOT_SCALE_LOG1P)
+    {
+      if (!(value > -1.0))
+        return NAN;
+      return (log1p (value) - log1p (axis->min)) / (log1p (axis->max) - log1p (axis->min));
     }
   return (value - axis->min) / (axis->max - axis->min);
 }
@@ -518,7 +623,7 @@ format_tick_markup (const QksTicks *ticks,
 {
   g_autofree char *plain = NULL;
 
-  if (powers_of_ten)
+  if (powers_of_ten && value > 0.0)
     {
       int exponent = (int) lround (log10 (value));
 
@@ -593,6 +698,64 @@ axis_category_ticks (Axis  *axis,
     axis->ticks.values[axis->ticks.count++] = c;
 }
 
+/* Ticks at 1, 2 and 5 × 10^k within [low, high] (or at every k × 10^d
+ * if that makes fewer than three), for a log axis from 1 up that spans
+ * less than two decades. Marked linear, so that they print as plain
+ * whole numbers. */
+static guint
+mantissa_ticks (double        low,
+                double        high,
+                const double *mantissas,
+                guint         n_mantissas,
+                double       *values)
+{
+  guint count = 0;
+
+  for (int decade = (int) floor (log10 (low)); decade <= (int) ceil (log10 (high)); decade++)
+    for (guint i = 0; i < n_mantissas; i++)
+      {
+        double value = mantissas[i] * pow (10.0, decade);
+
+        if (value >= low * (1.0 - 1e-9) && value <= high * (1.0 + 1e-9) && count < QKS_PLOT_MAX_TICKS)
+          values[count++] = value;
+      }
+  return count;
+}
+
+static gboolean
+log_125_ticks (double    low,
+               double    high,
+               guint     max_ticks,
+               QksTicks *ticks)
+{
+  static const double nice[] = { 1.0, 2.0, 5.0 };
+  static const double every[] = { 1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0 };
+  double values[QKS_PLOT_MAX_TICKS];
+  guint n_nice, n_every;
+
+  ticks->count = 0;
+  max_ticks = MAX (max_ticks, 2);
+  if (!(low >= 1.0) || !(high <= 1e5))
+    return FALSE;
+  n_nice = mantissa_ticks (low, high, nice, G_N_ELEMENTS (nice), ticks->values);
+  if (n_nice < 3 || n_nice > max_ticks)
+    {
+      n_every = mantissa_ticks (low, high, every, G_N_ELEMENTS (every), values);
+      if (n_every >= 2 && n_every <= max_ticks)
+        {
+          memcpy (ticks->values, values, n_every * sizeof (double));
+          n_nice = n_every;
+        }
+    }
+  if (n_nice < 2 || n_nice > max_ticks)
+    return FALSE;
+  ticks->count = n_nice;
+  ticks->logarithmic = FALSE;
+  ticks->step = ticks->values[0];
+  ticks->decimals = 0;
+  return TRUE;
+}
+
 static void
 axis_compute_ticks (Axis               *axis,
                     guint               max_ticks,
@@ -620,16 +783,69 @@ axis_compute_ticks (Axis               *axis,
 
   if (axis->scale == QKS_PLOT_SCALE_LOG)
     {
-      /* Less than two powers of ten in range: nice linear values read
-       * better than a lone "1". */
+      /* Less than two powers of ten in range: 1, 2 and 5 × 10^k spread
+       * evenly over a log axis, where they read plainly ("500 1000 2000
+       * 5000"); else nice linear values read better than a lone "1". */
       if (!qks_plot_log_ticks (axis->min, axis->max, max_ticks, &axis->ticks) ||
+          axis->ticks.count < 2)
+        {
+          if (!log_125_ticks (axis->min, axis->max, max_ticks, &axis->ticks))
+            qks_plot_linear_ticks (axis->min, axis->max, max_ticks, &axis->ticks);
+        }
+    }
+  else if (axis->scale == QKS_PLOT_SCALE_LOG1P)
+    {
+      /* 0, 1, 10, 100 …; a short range (0 to 5) reads better linearly. */
+      if (!qks_plot_log1p_ticks (axis->min, axis->max, max_ticks, &axis->ticks) ||
           axis->ticks.count < 2)
         qks_plot_linear_ticks (axis->min, axis->max, max_ticks, &axis->ticks);
     }
   else if (!(axis->tick_unit > 0.0 && axis_unit_ticks (axis, max_ticks)))
     qks_plot_linear_ticks (axis->min, axis->max, max_ticks, &axis->ticks);
 
-  if (axis->ticks.logarithmic && axis->ticks.count > 0)
+  if (axis->ticks.logarithmic && axis->ticks.count > 0 && axis->scale == QKS_PLOT_SCALE_LOG1P)
+    {
+      double decades = (log1p (axis->max) - log1p (axis->min)) / G_LN10;
+      int last_decade = axis->max >= 1.0 ? (int) floor (log10 (axis->max)) : -1;
+
+      powers_of_ten = axis->ticks.values[axis->ticks.count - 1] > 1e4;
+
+      /* As on a log axis: 2 … 9 × 10^k when every decade is labelled and
+       * long enough, else the decades left unlabelled. */
+      for (int decade = 0; decade <= last_decade + 1; decade++)
+        for (int k = 1; k <= 9 && axis->n_minor < MAX_MINOR_TICKS; k++)
+          {
+            double value = k * pow (10.0, decade);
+            gboolean wanted, labelled = FALSE;
+
+            for (guint i = 0; i < axis->ticks.count; i++)
+              labelled = labelled || axis->ticks.values[i] == value;
+            if (axis->ticks.step == 1.0)
+              wanted = k > 1 && length / decades >= MIN_DECADE_FOR_MINOR;
+            else
+              wanted = k == 1 && !labelled;
+            if (wanted && value >= axis->min && value <= axis->max)
+              axis->minor[axis->n_minor++] = value;
+          }
+    }
+  else if (axis->scale == QKS_PLOT_SCALE_LOG && !axis->ticks.logarithmic && axis->ticks.count > 0)
+    {
+      double decades = log10 (axis->max) - log10 (axis->min);
+
+      /* Between 1-2-5 ticks: the other k × 10^d, where there is room. */
+      for (int decade = (int) floor (log10 (axis->min)); decade <= (int) ceil (log10 (axis->max)); decade++)
+        for (int k = 1; k <= 9 && axis->n_minor < MAX_MINOR_TICKS && length / decades >= MIN_DECADE_FOR_MINOR; k++)
+          {
+            double value = k * pow (10.0, decade);
+            gboolean major = FALSE;
+
+            for (guint i = 0; i < axis->ticks.count; i++)
+              major = major || fabs (axis->ticks.values[i] - value) <= 1e-9 * value;
+            if (!major && value >= axis->min && value <= axis->max)
+              axis->minor[axis->n_minor++] = value;
+          }
+    }
+  else if (axis->ticks.logarithmic && axis->ticks.count > 0)
     {
       double decades = log10 (axis->max) - log10 (axis->min);
 
@@ -659,6 +875,134 @@ axis_compute_ticks (Axis               *axis,
       axis->tick_label_width = MAX (axis->tick_label_width,
                                     text_width (theme, cr, QKS_PLOT_FONT_SMALL, axis->tick_labels[i]));
     }
+}
+
+static int
+compare_custom_priority (gconstpointer a,
+                         gconstpointer b)
+{
+  const CustomTick *x = *(const CustomTick * const *) a;
+  const CustomTick *y = *(const CustomTick * const *) b;
+
+  if (x->priority != y->priority)
+    return x->priority > y->priority ? -1 : 1;
+  return (x->order > y->order) - (x->order < y->order);
+}
+
+static int
+compare_custom_value (gconstpointer a,
+                      gconstpointer b)
+{
+  const CustomTick *x = *(const CustomTick * const *) a;
+  const CustomTick *y = *(const CustomTick * const *) b;
+
+  return (x->value > y->value) - (x->value < y->value);
+}
+
+/* The ticks given by qks_plot_axes_set_x/y_ticks(): their labels taken a
+ * priority at a time, highest first, while every label of that priority
+ * keeps clear of the others and of those taken before, so that the labels
+ * shown are evenly chosen (all multiples of 500, say, not some); the rest
+ * become minor ticks, unless they are too many to tell apart. */
+static void
+axis_compute_fixed_ticks (Axis               *axis,
+                          double              length,
+                          gboolean            horizontal,
+                          const QksPlotTheme *theme,
+                          cairo_t            *cr)
+{
+  g_autoptr(GPtrArray) candidates = g_ptr_array_new ();
+  g_autoptr(GPtrArray) kept = g_ptr_array_new ();
+  double low[QKS_PLOT_MAX_TICKS], high[QKS_PLOT_MAX_TICKS];
+  double text_height = line_height (theme, cr, QKS_PLOT_FONT_SMALL);
+  double gap = horizontal ? 2.0 * theme->spacing : theme->spacing / 2.0;
+  GArray *minor = g_array_new (FALSE, FALSE, sizeof (double));
+  gboolean full = FALSE;
+  guint start = 0;
+
+  axis_clear_tick_labels (axis);
+  axis->n_minor = 0;
+  axis->tick_label_width = 0.0;
+  memset (&axis->ticks, 0, sizeof axis->ticks);
+
+  for (guint i = 0; i < axis->fixed->len; i++)
+    {
+      CustomTick *tick = &g_array_index (axis->fixed, CustomTick, i);
+      double fraction = axis_fraction (axis, tick->value);
+
+      if (fraction >= -1e-9 && fraction <= 1.0 + 1e-9)
+        g_ptr_array_add (candidates, tick);
+    }
+  g_ptr_array_sort (candidates, compare_custom_priority);
+
+  /* A priority at a time: candidates[start, end) share one. */
+  while (start < candidates->len)
+    {
+      int priority = ((const CustomTick *) g_ptr_array_index (candidates, start))->priority;
+      guint end = start, n_before = kept->len;
+      gboolean fits = !full;
+
+      while (end < candidates->len && ((const CustomTick *) g_ptr_array_index (candidates, end))->priority == priority)
+        end++;
+      for (guint i = start; i < end && fits; i++)
+        {
+          const CustomTick *tick = g_ptr_array_index (candidates, i);
+          double centre, extent;
+
+          if (tick->label == NULL)
+            continue;
+          if (kept->len == QKS_PLOT_MAX_TICKS)
+            {
+              fits = FALSE;
+              break;
+            }
+          centre = axis_fraction (axis, tick->value) * length;
+          extent = horizontal ? text_width (theme, cr, QKS_PLOT_FONT_SMALL, tick->label) : text_height;
+          for (guint k = 0; k < kept->len && fits; k++)
+            fits = centre + extent / 2.0 + gap <= low[k] || centre - extent / 2.0 - gap >= high[k];
+          if (fits)
+            {
+              low[kept->len] = centre - extent / 2.0;
+              high[kept->len] = centre + extent / 2.0;
+              g_ptr_array_add (kept, (gpointer) tick);
+            }
+        }
+      /* All of this priority, or none of it and nothing lower. */
+      if (!fits)
+        {
+          g_ptr_array_set_size (kept, n_before);
+          full = TRUE;
+        }
+      for (guint i = start; i < end; i++)
+        {
+          const CustomTick *tick = g_ptr_array_index (candidates, i);
+
+          if (!fits || tick->label == NULL)
+            g_array_append_val (minor, tick->value);
+        }
+      start = end;
+    }
+
+  g_ptr_array_sort (kept, compare_custom_value);
+  for (guint i = 0; i < kept->len; i++)
+    {
+      const CustomTick *tick = g_ptr_array_index (kept, i);
+
+      axis->ticks.values[i] = tick->value;
+      axis->tick_labels[i] = g_strdup (tick->label);
+      axis->tick_label_width = MAX (axis->tick_label_width,
+                                    text_width (theme, cr, QKS_PLOT_FONT_SMALL, tick->label));
+    }
+  axis->ticks.count = kept->len;
+
+  /* Minor ticks closer than 3 units make a solid bar, not a scale. */
+  if (minor->len <= MAX_MINOR_TICKS && minor->len > 0 &&
+      length / (minor->len + kept->len) >= 3.0)
+    {
+      memcpy (axis->minor, minor->data, minor->len * sizeof (double));
+      axis->n_minor = minor->len;
+    }
+  g_array_unref (minor);
 }
 
 /* Whether neighbouring labels along a horizontal axis keep a gap. */
@@ -694,6 +1038,11 @@ x_axis_choose_ticks (Axis               *axis,
 
   if (axis->categories != NULL)
     max_ticks = CLAMP (axis->n_categories, 1, QKS_PLOT_MAX_TICKS);
+  if (axis->fixed != NULL)
+    {
+      axis_compute_fixed_ticks (axis, length, TRUE, theme, cr);
+      return;
+    }
   for (;; max_ticks--)
     {
       axis_compute_ticks (axis, max_ticks, length, theme, cr);
@@ -714,6 +1063,11 @@ y_axis_choose_ticks (Axis               *axis,
   /* Category labels need only not touch. */
   if (axis->categories != NULL)
     max_ticks = (guint) CLAMP (floor (length / (1.15 * label_height)), 1.0, QKS_PLOT_MAX_TICKS);
+  if (axis->fixed != NULL)
+    {
+      axis_compute_fixed_ticks (axis, length, FALSE, theme, cr);
+      return;
+    }
   axis_compute_ticks (axis, max_ticks, length, theme, cr);
 }
 
@@ -1323,9 +1677,9 @@ legend_box_clamp (const QksPlotAxes *axes,
  * Returns: %FALSE when there is no legend to draw
  */
 gboolean
-qks_plot_axes_get_legend_box (const QksPlotAxes      *axes,
-                              QksPlotLegendPlacement  placement,
-                              QksPlotRect            *box)
+qks_plot_axes_get_legend_box_at (const QksPlotAxes      *axes,
+                                 QksPlotLegendPlacement  placement,
+                                 QksPlotRect            *box)
 {
   g_return_val_if_fail (axes->laid_out, FALSE);
 
@@ -1485,6 +1839,37 @@ qks_plot_axes_legend_fits_inside (const QksPlotAxes *axes,
 }
 
 /**
+ * qks_plot_axes_get_legend_box:
+ * @avoid_x: (array length=n_avoid) (nullable): as for qks_plot_axes_draw_legend()
+ * @avoid_y: (array length=n_avoid) (nullable)
+ * @box: (out): where qks_plot_axes_draw_legend() draws the legend, given
+ *   the same points
+ *
+ * For marks the figure draws after the legend or that must keep clear of
+ * it (a tag on a line).
+ *
+ * Returns: %FALSE when there is no legend to draw
+ */
+gboolean
+qks_plot_axes_get_legend_box (const QksPlotAxes *axes,
+                              const double      *avoid_x,
+                              const double      *avoid_y,
+                              gsize              n_avoid,
+                              QksPlotRect       *box)
+{
+  g_return_val_if_fail (axes->laid_out, FALSE);
+  if (axes->legend_rows == 0)
+    return FALSE;
+
+  legend_box_at (axes, axes->placement, box);
+  if (axes->placement == QKS_PLOT_LEGEND_BEST && avoid_x != NULL && avoid_y != NULL && n_avoid > 0)
+    best_legend_box (axes, avoid_x, avoid_y, n_avoid, box);
+  /* Never past the allocation, however long the entries. */
+  legend_box_clamp (axes, box);
+  return TRUE;
+}
+
+/**
  * qks_plot_axes_draw_legend:
  * @avoid_x: (array length=n_avoid) (nullable): data points the legend
  *   should not cover, for %QKS_PLOT_LEGEND_BEST
@@ -1508,14 +1893,8 @@ qks_plot_axes_draw_legend (const QksPlotAxes *axes,
   double y;
 
   g_return_if_fail (axes->laid_out);
-  if (axes->legend_rows == 0)
+  if (!qks_plot_axes_get_legend_box (axes, avoid_x, avoid_y, n_avoid, &box))
     return;
-
-  legend_box_at (axes, axes->placement, &box);
-  if (axes->placement == QKS_PLOT_LEGEND_BEST && avoid_x != NULL && avoid_y != NULL && n_avoid > 0)
-    best_legend_box (axes, avoid_x, avoid_y, n_avoid, &box);
-
-  legend_box_clamp (axes, &box);
   outline = box;
   outline.x += theme->axis_line_width / 2.0;
   outline.y += theme->axis_line_width / 2.0;

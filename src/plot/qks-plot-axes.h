@@ -27,6 +27,7 @@ typedef enum
 {
   QKS_PLOT_SCALE_LINEAR,
   QKS_PLOT_SCALE_LOG,
+  QKS_PLOT_SCALE_LOG1P,  /* log(1 + x): logarithmic, yet holds 0 (training step 0) */
 } QksPlotScale;
 
 typedef enum
@@ -61,6 +62,16 @@ typedef struct
   double width;
   double height;
 } QksPlotRect;
+
+/* A tick the figure places itself: a recorded step under a column, a layer
+ * beside a row. */
+typedef struct
+{
+  double      value;
+  const char *label;     /* plain text; NULL for a minor tick */
+  int         priority;  /* labels are shown a priority at a time, highest
+                          * first, while all of one priority fit */
+} QksPlotTick;
 
 typedef struct _QksPlotAxes QksPlotAxes;
 
@@ -97,6 +108,12 @@ void            qks_plot_axes_set_y_tick_unit  (QksPlotAxes             *axes,
                                                 double                   unit);
 void            qks_plot_axes_set_colorbar_tick_unit (QksPlotAxes       *axes,
                                                       double             unit);
+void            qks_plot_axes_set_x_ticks    (QksPlotAxes               *axes,
+                                              const QksPlotTick         *ticks,
+                                              guint                      n_ticks);
+void            qks_plot_axes_set_y_ticks    (QksPlotAxes               *axes,
+                                              const QksPlotTick         *ticks,
+                                              guint                      n_ticks);
 void            qks_plot_axes_set_legend     (QksPlotAxes               *axes,
                                               const QksPlotLegendEntry  *entries,
                                               guint                      n_entries,
@@ -127,9 +144,9 @@ double          qks_plot_axes_y_to_device    (const QksPlotAxes         *axes,
                                               double                     y);
 QksPlotColor    qks_plot_axes_colorbar_color (const QksPlotAxes         *axes,
                                               double                     value);
-gboolean        qks_plot_axes_get_legend_box (const QksPlotAxes         *axes,
-                                              QksPlotLegendPlacement     placement,
-                                              QksPlotRect               *box);
+gboolean        qks_plot_axes_get_legend_box_at (const QksPlotAxes      *axes,
+                                                 QksPlotLegendPlacement  placement,
+                                                 QksPlotRect            *box);
 
 void            qks_plot_axes_clip           (const QksPlotAxes         *axes,
                                               cairo_t                   *cr);
@@ -148,6 +165,11 @@ void            qks_plot_axes_draw_legend    (const QksPlotAxes         *axes,
                                               const double              *avoid_x,
                                               const double              *avoid_y,
                                               gsize                      n_avoid);
+gboolean        qks_plot_axes_get_legend_box (const QksPlotAxes         *axes,
+                                              const double              *avoid_x,
+                                              const double              *avoid_y,
+                                              gsize                      n_avoid,
+                                              QksPlotRect               *box);
 void            qks_plot_axes_draw           (const QksPlotAxes         *axes,
                                               cairo_t                   *cr);
 

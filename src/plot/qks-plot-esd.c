@@ -1160,7 +1160,7 @@ qks_plot_esd_draw (cairo_t              *cr,
             QksPlotRect box;
             double clear;
 
-            if (!qks_plot_axes_get_legend_box (axes, corners[c], &box))
+            if (!qks_plot_axes_get_legend_box_at (axes, corners[c], &box))
               break;
             clear = y_max_clear_of (&panel, &view, &mp, &null_curve, &box);
             if (clear < needed * 0.999)

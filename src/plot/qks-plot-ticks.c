@@ -107,6 +107,59 @@ qks_plot_log_ticks (double    low,
 }
 
 /**
+ * qks_plot_log1p_ticks:
+ * @low: the lower end of the axis, > −1
+ * @high: the upper end of the axis, > @low
+ * @max_ticks: at most this many ticks
+ * @ticks: (out): 0 if in range, then powers of ten every @ticks->step decades
+ *
+ * The ticks of a log(1 + x) axis, which holds 0 (training step 0) and reads
+ * as a log axis further out: 0, 1, 10, 100, 1000.
+ *
+ * Returns: %FALSE when the range is not finite or holds neither 0 nor a
+ *   power of ten ≥ 1.
+ */
+gboolean
+qks_plot_log1p_ticks (double    low,
+                      double    high,
+                      guint     max_ticks,
+                      QksTicks *ticks)
+{
+  gboolean zero;
+  int first_decade, last_decade, stride, n_decades;
+
+  ticks->count = 0;
+  ticks->logarithmic = TRUE;
+  ticks->step = 1.0;
+  ticks->decimals = 0;
+  if (!isfinite (low) || !isfinite (high) || !(low > -1.0) || !(high > low))
+    return FALSE;
+
+  max_ticks = CLAMP (max_ticks, 2, QKS_PLOT_MAX_TICKS);
+  zero = low <= 0.0 && high >= 0.0;
+  first_decade = (int) ceil (log10 (MAX (low, 1.0)) - 1e-9);
+  last_decade = high >= 1.0 ? (int) floor (log10 (high) + 1e-9) : first_decade - 1;
+  n_decades = last_decade >= first_decade ? last_decade - first_decade + 1 : 0;
+  if (!zero && n_decades == 0)
+    return FALSE;
+
+  stride = 1;
+  while ((n_decades > 0 ? (n_decades - 1) / stride + 1 : 0) + (zero ? 1 : 0) > (int) max_ticks)
+    stride++;
+
+  if (zero)
+    ticks->values[ticks->count++] = 0.0;
+  /* With a stride, keep the largest decade and count down from it, so that
+   * the far end, where the data of a long run lies, is labelled. */
+  for (int decade = last_decade - ((n_decades - 1) / stride) * stride;
+       n_decades > 0 && decade <= last_decade && ticks->count < QKS_PLOT_MAX_TICKS;
+       decade += stride)
+    ticks->values[ticks->count++] = pow (10.0, decade);
+  ticks->step = stride;
+  return TRUE;
+}
+
+/**
  * qks_plot_format_tick:
  *
  * Returns: (transfer full): @value with just enough decimals to tell the

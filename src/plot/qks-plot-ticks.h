@@ -28,6 +28,10 @@ gboolean qks_plot_log_ticks    (double    low,
                                 double    high,
                                 guint     max_ticks,
                                 QksTicks *ticks);
+gboolean qks_plot_log1p_ticks  (double    low,
+                                double    high,
+                                guint     max_ticks,
+                                QksTicks *ticks);
 char    *qks_plot_format_tick  (const QksTicks *ticks,
                                 double          value);
 
