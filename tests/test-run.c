@@ -356,7 +356,10 @@ test_run_round_trip (void)
   g_autoptr(GArray) records = NULL;
   g_autoptr(GArray) series = NULL;
   g_autoptr(GBytes) checkpoint = g_bytes_new_static ("\x08\0\0\0\0\0\0\0{}      ", 16);
+  g_autoptr(GBytes) optimizer = g_bytes_new_static ("\x08\0\0\0\0\0\0\0{\"a\":1}", 15);
   g_autoptr(GBytes) loaded = NULL;
+  g_autoptr(GBytes) loaded_weights = NULL;
+  g_autoptr(GBytes) loaded_optimizer = NULL;
   QksStepRecord record;
   guint snapshot_steps[] = { 0, 1, 10, 250 };
 
@@ -378,7 +381,8 @@ test_run_round_trip (void)
       qks_run_writer_append_snapshot (writer, snapshot);
     }
   qks_run_writer_append_snapshot (writer, qks_snapshot_new (300));  /* empty */
-  qks_run_writer_append_checkpoint (writer, 250, checkpoint);
+  qks_run_writer_append_checkpoint (writer, 20, checkpoint, NULL);
+  qks_run_writer_append_checkpoint (writer, 250, checkpoint, optimizer);
   g_assert_true (qks_run_writer_close (writer, &error));
   g_assert_no_error (error);
   g_assert_null (qks_run_writer_get_error (writer));
@@ -466,17 +470,34 @@ test_run_round_trip (void)
   g_assert_no_error (error);
   g_assert_cmpuint (series->len, ==, 0);
 
-  /* Checkpoints, byte for byte. */
+  /* Checkpoints, byte for byte; only one holds an optimizer state. */
   g_clear_pointer (&steps, g_array_unref);
   steps = qks_run_reader_list_checkpoint_steps (reader, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (steps->len, ==, 1);
-  g_assert_cmpuint (g_array_index (steps, guint, 0), ==, 250);
+  g_assert_cmpuint (steps->len, ==, 2);
+  g_assert_cmpuint (g_array_index (steps, guint, 0), ==, 20);
+  g_assert_cmpuint (g_array_index (steps, guint, 1), ==, 250);
   loaded = qks_run_reader_load_checkpoint (reader, 250, &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (loaded, checkpoint));
   g_assert_null (qks_run_reader_load_checkpoint (reader, 10, &error));
   assert_error_names_file (error, QKS_RUN_ERROR_NOT_FOUND, path);
+  g_clear_error (&error);
+
+  g_clear_pointer (&steps, g_array_unref);
+  steps = qks_run_reader_list_resumable_steps (reader, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (steps->len, ==, 1);
+  g_assert_cmpuint (g_array_index (steps, guint, 0), ==, 250);
+  g_assert_true (qks_run_reader_load_training_state (reader, 250, &loaded_weights,
+                                                     &loaded_optimizer, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (loaded_weights, checkpoint));
+  g_assert_true (g_bytes_equal (loaded_optimizer, optimizer));
+  g_assert_false (qks_run_reader_load_training_state (reader, 20, &loaded_weights,
+                                                      &loaded_optimizer, &error));
+  assert_error_names_file (error, QKS_RUN_ERROR_NOT_FOUND, path);
+  g_assert_nonnull (strstr (error->message, "only the weights"));
   g_clear_error (&error);
 
   g_clear_pointer (&reader, qks_run_reader_free);
@@ -503,7 +524,7 @@ test_run_resume_replaces (void)
       record = make_step_record (s);
       qks_run_writer_append_step (writer, &record);
       qks_run_writer_append_snapshot (writer, make_snapshot (s, 300, 5, 16));
-      qks_run_writer_append_checkpoint (writer, s, bytes);
+      qks_run_writer_append_checkpoint (writer, s, bytes, NULL);
     }
   g_assert_true (qks_run_writer_close (writer, &error));
   g_clear_pointer (&writer, qks_run_writer_free);
@@ -604,6 +625,70 @@ test_run_read_while_writing (void)
   g_assert_true (qks_run_writer_close (writer, &error));
   g_assert_true (qks_run_reader_refresh (reader, &changed, &error));
   g_assert_false (changed);
+  g_clear_pointer (&reader, qks_run_reader_free);
+  remove_dir (dir);
+}
+
+/* A file from before checkpoints kept the optimizer state: it opens, its
+ * checkpoints are not resumable, and a writer that appends to it adds the
+ * column and fills it. */
+static void
+test_run_older_checkpoints (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "run.qkrun", NULL);
+  g_autoptr(QksRunWriter) writer = create_run (path);
+  g_autoptr(QksRunReader) reader = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) steps = NULL;
+  g_autoptr(GBytes) weights = g_bytes_new_static ("weights", 7);
+  g_autoptr(GBytes) optimizer = g_bytes_new_static ("optimizer", 9);
+  g_autoptr(GBytes) loaded_weights = NULL;
+  g_autoptr(GBytes) loaded_optimizer = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_true (qks_run_writer_close (writer, &error));
+  g_clear_pointer (&writer, qks_run_writer_free);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE checkpoints DROP COLUMN optimizer; "
+                                     "INSERT INTO checkpoints (step, wall_time, n_bytes, data) "
+                                     "VALUES (5, 0.0, 7, CAST('weights' AS BLOB))",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+
+  reader = qks_run_reader_open (path, &error);
+  g_assert_no_error (error);
+  steps = qks_run_reader_list_resumable_steps (reader, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (steps->len, ==, 0);
+  g_assert_false (qks_run_reader_load_training_state (reader, 5, &loaded_weights,
+                                                      &loaded_optimizer, &error));
+  assert_error_names_file (error, QKS_RUN_ERROR_NOT_FOUND, path);
+  g_assert_nonnull (strstr (error->message, "only the weights"));
+  g_clear_error (&error);
+  loaded_weights = qks_run_reader_load_checkpoint (reader, 5, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (loaded_weights, weights));
+  g_clear_pointer (&loaded_weights, g_bytes_unref);
+
+  writer = qks_run_writer_open_append (path, &error);
+  g_assert_no_error (error);
+  qks_run_writer_append_checkpoint (writer, 10, weights, optimizer);
+  g_assert_true (qks_run_writer_close (writer, &error));
+  g_assert_no_error (error);
+
+  g_clear_pointer (&steps, g_array_unref);
+  steps = qks_run_reader_list_resumable_steps (reader, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (steps->len, ==, 1);
+  g_assert_cmpuint (g_array_index (steps, guint, 0), ==, 10);
+  g_assert_true (qks_run_reader_load_training_state (reader, 10, &loaded_weights,
+                                                     &loaded_optimizer, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (loaded_weights, weights));
+  g_assert_true (g_bytes_equal (loaded_optimizer, optimizer));
+  g_assert_true (qks_run_reader_check_integrity (reader, &error));
+  g_assert_no_error (error);
   g_clear_pointer (&reader, qks_run_reader_free);
   remove_dir (dir);
 }
@@ -1018,7 +1103,7 @@ test_run_disk_full (void)
 
   qks_run_writer_set_size_limit (writer, 1);  /* no more than it holds now */
   qks_run_writer_append_snapshot (writer, make_snapshot (3, 5000, 100, 128));
-  qks_run_writer_append_checkpoint (writer, 3, big);
+  qks_run_writer_append_checkpoint (writer, 3, big, big);
   g_assert_false (qks_run_writer_flush (writer, &error));
   assert_error_names_file (error, QKS_RUN_ERROR_NO_SPACE, path);
   g_clear_error (&error);
@@ -1185,6 +1270,7 @@ main (int    argc,
 
   g_test_add_func ("/run/round-trip", test_run_round_trip);
   g_test_add_func ("/run/resume-replaces", test_run_resume_replaces);
+  g_test_add_func ("/run/older-checkpoints", test_run_older_checkpoints);
   g_test_add_func ("/run/read-while-writing", test_run_read_while_writing);
   g_test_add_func ("/run/survives-sigkill", test_run_survives_sigkill);
   g_test_add_func ("/run/refuses-to-overwrite", test_run_refuses_to_overwrite);

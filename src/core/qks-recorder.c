@@ -198,7 +198,7 @@ qks_recorder_add_checkpoint (QksRecorder *self,
 {
   g_autoptr(GBytes) bytes = qks_checkpoint_model_to_bytes (model, step);
 
-  qks_run_writer_append_checkpoint (self->writer, step, bytes);
+  qks_run_writer_append_checkpoint (self->writer, step, bytes, NULL);
 }
 
 /**
