@@ -151,6 +151,11 @@ gboolean      qks_run_reader_load_training_state   (QksRunReader         *self,
                                                     GBytes              **optimizer,
                                                     GError              **error);
 
+/* Copying, also while a writer appends (qks-run-copy.c) */
+gboolean      qks_run_copy                         (const char           *source,
+                                                    const char           *dest,
+                                                    GError              **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QksRunWriter, qks_run_writer_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QksRunReader, qks_run_reader_free)
 
