@@ -183,9 +183,8 @@ on_progress (const QksTrainProgress *progress,
     .flops = inbox->flops_per_step * progress->step,
   };
 
+  /* The recorder takes the checkpoints from the trainer itself. */
   qks_recorder_add_step (inbox->recorder, progress, inbox->flops_per_step);
-  if (progress->step == progress->total_steps)
-    qks_recorder_add_checkpoint (inbox->recorder, qks_trainer_get_model (inbox->trainer), progress->step);
 
   g_mutex_lock (&inbox->mutex);
   g_array_append_val (inbox->steps, record);

@@ -53,16 +53,9 @@ on_progress (const QksTrainProgress *p,
       out->last_val_loss = p->val_loss;
       out->last_val_step = p->step;
     }
+  /* The recorder takes the checkpoints from the trainer itself. */
   if (out->recorder != NULL)
-    {
-      const QksTrainConfig *config = qks_trainer_get_config (out->trainer);
-
-      qks_recorder_add_step (out->recorder, p, out->flops_per_step);
-      /* On the training thread, which owns the model: a consistent copy. */
-      if (p->step == p->total_steps ||
-          (config->checkpoint_every > 0 && p->step % config->checkpoint_every == 0))
-        qks_recorder_add_checkpoint (out->recorder, qks_trainer_get_model (out->trainer), p->step);
-    }
+    qks_recorder_add_step (out->recorder, p, out->flops_per_step);
   val = isfinite (out->last_val_loss) ? g_strdup_printf ("  val %.4f", out->last_val_loss) : g_strdup ("");
 
   if (out->on_terminal)

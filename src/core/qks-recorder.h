@@ -42,8 +42,7 @@ void         qks_recorder_add_step           (QksRecorder            *self,
 void         qks_recorder_add_input          (QksRecorder            *self,
                                               QksDiagInput           *input);
 void         qks_recorder_add_checkpoint     (QksRecorder            *self,
-                                              QksModel               *model,
-                                              guint                   step);
+                                              QksTrainer             *trainer);
 gboolean     qks_recorder_finish             (QksRecorder            *self,
                                               GError                **error);
 double       qks_recorder_get_diag_seconds   (QksRecorder            *self);

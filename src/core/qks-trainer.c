@@ -35,6 +35,8 @@ struct _QksTrainer
   gpointer              progress_data;
   QksTrainSnapshotFunc  snapshot_func;
   gpointer              snapshot_data;
+  QksTrainCheckpointFunc checkpoint_func;
+  gpointer              checkpoint_data;
 
   GThread              *thread;
   GMutex                mutex;
@@ -456,6 +458,22 @@ qks_trainer_set_snapshot_func (QksTrainer           *self,
   self->snapshot_data = user_data;
 }
 
+/**
+ * qks_trainer_set_checkpoint_func:
+ *
+ * @func is called on the training thread whenever a checkpoint is due:
+ * every checkpoint_every steps and when the run ends, also when it is
+ * stopped, as for the checkpoint folder.
+ */
+void
+qks_trainer_set_checkpoint_func (QksTrainer             *self,
+                                 QksTrainCheckpointFunc  func,
+                                 gpointer                user_data)
+{
+  self->checkpoint_func = func;
+  self->checkpoint_data = user_data;
+}
+
 /* Calibration: the first sequence of the first validation batch (T rows). */
 #define CALIBRATION_SEQUENCES 1
 
@@ -700,18 +718,36 @@ wait_while_paused (QksTrainer *self)
   return !stop;
 }
 
+/* A checkpoint that is due goes to the folder and to the checkpoint
+ * function, whichever the run has. */
+static gboolean
+save_due_checkpoint (QksTrainer  *self,
+                     GError     **error)
+{
+  if (self->config.output_dir != NULL &&
+      !qks_trainer_save_checkpoint (self, self->config.output_dir, error))
+    return FALSE;
+  if (self->checkpoint_func != NULL)
+    {
+      self->checkpoint_func (self, self->checkpoint_data);
+      self->last_good_checkpoint = qks_optimizer_get_step (self->optimizer);
+    }
+  return TRUE;
+}
+
 /**
  * qks_trainer_run:
  *
  * Trains until the configured number of steps, a stop request or a
- * failure, on the calling thread. Checkpoints go to output_dir every
- * checkpoint_every steps and at the end (also when stopped).
+ * failure, on the calling thread. Checkpoints go to output_dir and to the
+ * checkpoint function every checkpoint_every steps and at the end (also
+ * when stopped).
  */
 gboolean
 qks_trainer_run (QksTrainer  *self,
                  GError     **error)
 {
-  const char *output = self->config.output_dir;
+  gboolean saves = self->config.output_dir != NULL || self->checkpoint_func != NULL;
 
   /* The engine splits its work between threads itself (qks-parallel.c);
    * OpenBLAS runs each share on the calling thread. */
@@ -738,18 +774,18 @@ qks_trainer_run (QksTrainer  *self,
         self->progress_func (&progress, self->progress_data);
       maybe_snapshot (self);
 
-      if (output != NULL && self->config.checkpoint_every > 0 &&
+      if (saves && self->config.checkpoint_every > 0 &&
           progress.step % self->config.checkpoint_every == 0 &&
           progress.step < self->config.steps &&
-          !qks_trainer_save_checkpoint (self, output, error))
+          !save_due_checkpoint (self, error))
         {
           set_state (self, QKS_TRAINER_FAILED);
           return FALSE;
         }
     }
 
-  if (output != NULL && qks_optimizer_get_step (self->optimizer) > self->last_good_checkpoint &&
-      !qks_trainer_save_checkpoint (self, output, error))
+  if (saves && qks_optimizer_get_step (self->optimizer) > self->last_good_checkpoint &&
+      !save_due_checkpoint (self, error))
     {
       set_state (self, QKS_TRAINER_FAILED);
       return FALSE;
