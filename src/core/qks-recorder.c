@@ -121,6 +121,76 @@ qks_recorder_new (const char            *run_path,
   return g_steal_pointer (&self);
 }
 
+/* A resumed run's rank-collapse events compare with the run's first
+ * snapshot, as they did before it was stopped: the diagnostics context
+ * takes each layer's reference from the file. */
+static gboolean
+restore_rank_references (QksRecorder           *self,
+                         const char            *run_path,
+                         const QksTrainConfig  *config,
+                         guint                  resume_step,
+                         GError               **error)
+{
+  g_autoptr(QksRunReader) reader = qks_run_reader_open (run_path, error);
+
+  if (reader == NULL)
+    return FALSE;
+  for (guint layer = 0; layer < config->model.n_layers; layer++)
+    {
+      g_autoptr(GArray) series = qks_run_reader_load_metric_series (reader, layer, QKS_WHOLE_LAYER,
+                                                                    QKS_FORM_QK, "erank_pct", error);
+      const QksMetricPoint *first;
+
+      if (series == NULL)
+        return FALSE;
+      if (series->len == 0)
+        continue;
+      first = &g_array_index (series, QksMetricPoint, 0);
+      if (first->step <= resume_step)
+        qks_diag_context_set_reference_erank (self->context, layer, first->value);
+    }
+  return TRUE;
+}
+
+/**
+ * qks_recorder_new_append:
+ * @run_path: the .qkrun file of the run that @config continues
+ * @config: the resumed run's configuration; it replaces the file's
+ * @resume_step: the step of the checkpoint the run resumes from
+ *
+ * Reopens a run to continue it (qks_trainer_new_from_run()): every record
+ * of a step after @resume_step is dropped before this returns, so that the
+ * file holds one history, and the resumed run's records follow.
+ *
+ * Returns: (transfer full): a recorder, or %NULL with @error naming the
+ *   file and what is wrong with it (it cannot be written, it is damaged).
+ */
+QksRecorder *
+qks_recorder_new_append (const char            *run_path,
+                         const QksTrainConfig  *config,
+                         guint                  resume_step,
+                         const QksDiagOptions  *options,
+                         GError               **error)
+{
+  g_autoptr(QksRecorder) self = recorder_new (options);
+  g_autofree char *config_text = config_to_text (config);
+
+  if (!restore_rank_references (self, run_path, config, resume_step, error))
+    return NULL;
+  if ((self->writer = qks_run_writer_open_append (run_path, error)) == NULL)
+    return NULL;
+  qks_run_writer_discard_after (self->writer, resume_step);
+  /* Waiting here lets a file that cannot be written fail now, with the
+   * file as it was, and lets the caller read the history it continues. */
+  if (!qks_run_writer_replace_config (self->writer, config_text, error) ||
+      !qks_run_writer_flush (self->writer, error))
+    return NULL;
+  self->pool = g_thread_pool_new (compute_snapshot, self, 1, TRUE, error);
+  if (self->pool == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
 void
 qks_recorder_free (QksRecorder *self)
 {

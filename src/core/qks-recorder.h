@@ -30,6 +30,11 @@ QksRecorder *qks_recorder_new                (const char             *run_path,
                                               const QksDiagOptions   *options,
                                               gboolean                overwrite,
                                               GError                **error);
+QksRecorder *qks_recorder_new_append         (const char             *run_path,
+                                              const QksTrainConfig   *config,
+                                              guint                   resume_step,
+                                              const QksDiagOptions   *options,
+                                              GError                **error);
 void         qks_recorder_free               (QksRecorder            *self);
 void         qks_recorder_attach             (QksRecorder            *self,
                                               QksTrainer             *trainer);

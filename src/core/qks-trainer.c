@@ -13,6 +13,7 @@
 #include "qks-blas.h"
 #include "qks-checkpoint.h"
 #include "qks-parallel.h"
+#include "qks-run.h"
 #include "qks-trainer.h"
 
 G_DEFINE_QUARK (qks-trainer-error-quark, qks_trainer_error)
@@ -410,6 +411,139 @@ qks_trainer_new_from_checkpoint (const char  *directory,
       g_set_error (error, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_RESUME,
                    "The checkpoint in “%s” is already at step %u of %u; ask for more steps",
                    directory, step, config.steps);
+      return NULL;
+    }
+  self->data_rng = data_rng;
+  self->last_good_checkpoint = step;
+  return g_steal_pointer (&self);
+}
+
+/* The parts of a run's checkpoint, named for messages. */
+typedef struct
+{
+  guint           step;
+  char           *weights_origin;
+  char           *state_origin;
+  QksSafetensors *weights;
+  QksSafetensors *state;
+} RunCheckpoint;
+
+static void
+run_checkpoint_clear (RunCheckpoint *checkpoint)
+{
+  g_clear_pointer (&checkpoint->weights_origin, g_free);
+  g_clear_pointer (&checkpoint->state_origin, g_free);
+  g_clear_pointer (&checkpoint->weights, qks_safetensors_unref);
+  g_clear_pointer (&checkpoint->state, qks_safetensors_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunCheckpoint, run_checkpoint_clear)
+
+/* The latest checkpoint of @run_path that holds the optimizer state. */
+static gboolean
+open_run_checkpoint (const char     *run_path,
+                     RunCheckpoint  *checkpoint,
+                     GError        **error)
+{
+  g_autoptr(QksRunReader) reader = NULL;
+  g_autoptr(GArray) all = NULL;
+  g_autoptr(GArray) resumable = NULL;
+  g_autoptr(GBytes) weights = NULL;
+  g_autoptr(GBytes) state = NULL;
+
+  if ((reader = qks_run_reader_open (run_path, error)) == NULL ||
+      (all = qks_run_reader_list_checkpoint_steps (reader, error)) == NULL ||
+      (resumable = qks_run_reader_list_resumable_steps (reader, error)) == NULL)
+    return FALSE;
+  if (all->len == 0)
+    {
+      g_set_error (error, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_RESUME,
+                   "The run “%s” cannot be resumed: it holds no checkpoint (a run saves one "
+                   "every checkpoint interval and when it ends or is stopped)", run_path);
+      return FALSE;
+    }
+  if (resumable->len == 0)
+    {
+      g_set_error (error, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_RESUME,
+                   "The run “%s” cannot be resumed: its checkpoints (the latest at step %u) hold "
+                   "only the weights, not the optimizer state (older QK Scope versions kept "
+                   "only the weights)", run_path, g_array_index (all, guint, all->len - 1));
+      return FALSE;
+    }
+
+  checkpoint->step = g_array_index (resumable, guint, resumable->len - 1);
+  checkpoint->weights_origin = g_strdup_printf ("%s, checkpoint of step %u (weights)",
+                                                run_path, checkpoint->step);
+  checkpoint->state_origin = g_strdup_printf ("%s, checkpoint of step %u (optimizer state)",
+                                              run_path, checkpoint->step);
+  if (!qks_run_reader_load_training_state (reader, checkpoint->step, &weights, &state, error))
+    return FALSE;
+  checkpoint->weights = qks_safetensors_new_from_named_bytes (weights, checkpoint->weights_origin, error);
+  if (checkpoint->weights == NULL)
+    return FALSE;
+  checkpoint->state = qks_safetensors_new_from_named_bytes (state, checkpoint->state_origin, error);
+  return checkpoint->state != NULL;
+}
+
+/**
+ * qks_trainer_new_from_run:
+ * @run_path: a .qkrun file
+ * @steps: the new total number of steps, or 0 to keep the run's
+ *
+ * Resumes a run from the latest checkpoint in its file that holds the
+ * optimizer state, exactly as qks_trainer_new_from_checkpoint() resumes
+ * from a folder: weights, optimizer moments, step and data stream. The
+ * file is only read; the recorder that continues it
+ * (qks_recorder_new_append()) drops its records after that checkpoint.
+ *
+ * Returns: (transfer full): a trainer at the checkpoint's step, or %NULL
+ *   with @error naming the file: %QKS_TRAINER_ERROR_RESUME when the run has
+ *   no checkpoint to resume from or is already at @steps, a
+ *   %QKS_RUN_ERROR, %QKS_SAFETENSORS_ERROR or %QKS_CHECKPOINT_ERROR when
+ *   the file or a checkpoint in it is damaged.
+ */
+QksTrainer *
+qks_trainer_new_from_run (const char  *run_path,
+                          guint        steps,
+                          GError     **error)
+{
+  g_auto(RunCheckpoint) checkpoint = { 0 };
+  g_auto(QksTrainConfig) config = { 0 };
+  g_autoptr(QksTrainer) self = NULL;
+  g_autofree char *description = NULL;
+  QksRng data_rng;
+  guint step;
+
+  g_return_val_if_fail (run_path != NULL, NULL);
+
+  if (!open_run_checkpoint (run_path, &checkpoint, error) ||
+      !qks_checkpoint_train_config_from_safetensors (checkpoint.state, checkpoint.state_origin,
+                                                     &config, error))
+    return NULL;
+  if (steps > 0)
+    config.steps = steps;
+  /* Before building the dataset, which takes a while. */
+  if (checkpoint.step >= config.steps)
+    {
+      g_set_error (error, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_RESUME,
+                   "The run “%s” is already at step %u (its latest checkpoint) of %u; ask for "
+                   "more steps", run_path, checkpoint.step, config.steps);
+      return NULL;
+    }
+
+  if ((self = trainer_new_unweighted (&config, error)) == NULL)
+    return NULL;
+  description = g_strdup_printf ("The checkpoint of step %u in “%s”", checkpoint.step, run_path);
+  if (!qks_checkpoint_training_state_from_safetensors (description,
+                                                       checkpoint.weights, checkpoint.weights_origin,
+                                                       checkpoint.state, checkpoint.state_origin,
+                                                       self->model, self->optimizer,
+                                                       &step, &data_rng, error))
+    return NULL;
+  if (step != checkpoint.step)
+    {
+      g_set_error (error, QKS_CHECKPOINT_ERROR, QKS_CHECKPOINT_ERROR_INCONSISTENT,
+                   "%s is inconsistent: it records step %u", description, step);
       return NULL;
     }
   self->data_rng = data_rng;

@@ -103,6 +103,9 @@ QksTrainer      *qks_trainer_new_from_checkpoint (const char           *director
                                                   guint                 steps,
                                                   const char           *output_dir,
                                                   GError              **error);
+QksTrainer      *qks_trainer_new_from_run       (const char            *run_path,
+                                                 guint                  steps,
+                                                 GError               **error);
 void             qks_trainer_free               (QksTrainer            *self);
 void             qks_trainer_set_progress_func  (QksTrainer            *self,
                                                  QksTrainProgressFunc   func,
