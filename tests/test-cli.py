@@ -251,6 +251,87 @@ class RunTest(unittest.TestCase):
         self.assertEqual(steps, list(range(1, 21)))
         self.assertEqual(checkpoints, [20])
 
+    def test_resume_a_stopped_run_in_place(self):
+        args = [*TINY, "--steps", "600", "--diag-every", "100", "--mc-draws", "20",
+                "--eval-every", "50"]
+        straight = os.path.join(self.dir, "straight.qkrun")
+        result = run("train", *args, "--out", straight)
+        self.assertEqual(result.returncode, 0, result.stderr)
+
+        # Ctrl+C stops a run after its step and saves a checkpoint into it.
+        path = os.path.join(self.dir, "stopped.qkrun")
+        process = subprocess.Popen([CLI, "train", *args, "--out", path],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                   env={"LC_ALL": "C.UTF-8", "PATH": "/usr/bin:/bin"})
+        try:
+            for line in process.stdout:
+                match = re.match(r"step (\d+)/600", line)
+                if match and int(match.group(1)) >= 60:
+                    process.send_signal(signal.SIGINT)
+                    break
+            _, err = process.communicate(timeout=60)
+        finally:
+            process.kill()
+        self.assertEqual(process.returncode, 130, err)
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            stopped = db.execute("select max(step) from steps").fetchone()[0]
+            checkpoints = [row[0] for row in db.execute("select step from checkpoints "
+                                                        "where optimizer is not null")]
+        self.assertLess(stopped, 600)
+        self.assertEqual(checkpoints[-1], stopped)
+
+        # Resumed in place (with the same diagnostics: they are not part of the
+        # run's configuration), it ends where the run that was never stopped ends.
+        result = run("train", "--resume", path, "--mc-draws", "20")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertIn(f"from step {stopped}", result.stderr)
+        final = re.findall(r"^step 600/600 loss ([0-9.]+)", result.stdout, re.M)
+        expected = run("analyze", straight, "--json")
+        self.assertEqual(expected.returncode, 0, expected.stderr)
+        self.assertEqual(len(final), 1, result.stdout)
+
+        def records(run_path):
+            with sqlite3.connect(f"file:{run_path}?mode=ro", uri=True) as db:
+                return db.execute("select step, train_loss, val_loss, learning_rate, grad_norm, "
+                                  "flops from steps order by step").fetchall()
+
+        resumed_records, straight_records = records(path), records(straight)
+        self.assertEqual([row[0] for row in resumed_records], list(range(1, 601)))
+        self.assertEqual(resumed_records, straight_records)
+        self.assertEqual(float(final[0]), round(straight_records[-1][1], 4))
+
+        # analyze reads the whole history, the same as the straight run's.
+        result = run("analyze", path, "--json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        resumed_steps = json.loads(result.stdout)["steps"]
+        straight_steps = json.loads(expected.stdout)["steps"]
+        self.assertEqual([s["step"] for s in resumed_steps],
+                         [0, 1, 2, 4, 8, 16, 32, 64, 100, 200, 300, 400, 500, 600])
+        self.assertEqual(resumed_steps, straight_steps)
+
+        # Finished, it resumes only for more steps; it stays in its own file.
+        result = run("train", "--resume", path)
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("stopped.qkrun", result.stderr)
+        self.assertIn("already at step 600", result.stderr)
+        result = run("train", "--resume", path, "--steps", "610",
+                     "--out", os.path.join(self.dir, "other.qkrun"))
+        self.assertEqual(result.returncode, 2)
+        self.assertIn("--out", result.stderr)
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "other.qkrun")))
+        self.assertEqual(records(path), straight_records)
+
+    def test_resume_refuses_a_run_without_checkpoint(self):
+        path = os.path.join(self.dir, "killed.qkrun")
+        result = run("train", *TINY, "--steps", "5", "--diag-every", "0", "--out", path)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with sqlite3.connect(path) as db:
+            db.execute("delete from checkpoints")
+        result = run("train", "--resume", path, "--steps", "10")
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("killed.qkrun", result.stderr)
+        self.assertIn("no checkpoint", result.stderr)
+
     def test_analyze_a_checkpoint(self):
         out = os.path.join(self.dir, "ckpt")
         result = run("train", *TINY, "--steps", "5", "--diag-every", "0", "--out", out)

@@ -356,7 +356,10 @@ test_run_round_trip (void)
   g_autoptr(GArray) records = NULL;
   g_autoptr(GArray) series = NULL;
   g_autoptr(GBytes) checkpoint = g_bytes_new_static ("\x08\0\0\0\0\0\0\0{}      ", 16);
+  g_autoptr(GBytes) optimizer = g_bytes_new_static ("\x08\0\0\0\0\0\0\0{\"a\":1}", 15);
   g_autoptr(GBytes) loaded = NULL;
+  g_autoptr(GBytes) loaded_weights = NULL;
+  g_autoptr(GBytes) loaded_optimizer = NULL;
   QksStepRecord record;
   guint snapshot_steps[] = { 0, 1, 10, 250 };
 
@@ -378,7 +381,8 @@ test_run_round_trip (void)
       qks_run_writer_append_snapshot (writer, snapshot);
     }
   qks_run_writer_append_snapshot (writer, qks_snapshot_new (300));  /* empty */
-  qks_run_writer_append_checkpoint (writer, 250, checkpoint);
+  qks_run_writer_append_checkpoint (writer, 20, checkpoint, NULL);
+  qks_run_writer_append_checkpoint (writer, 250, checkpoint, optimizer);
   g_assert_true (qks_run_writer_close (writer, &error));
   g_assert_no_error (error);
   g_assert_null (qks_run_writer_get_error (writer));
@@ -466,17 +470,34 @@ test_run_round_trip (void)
   g_assert_no_error (error);
   g_assert_cmpuint (series->len, ==, 0);
 
-  /* Checkpoints, byte for byte. */
+  /* Checkpoints, byte for byte; only one holds an optimizer state. */
   g_clear_pointer (&steps, g_array_unref);
   steps = qks_run_reader_list_checkpoint_steps (reader, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (steps->len, ==, 1);
-  g_assert_cmpuint (g_array_index (steps, guint, 0), ==, 250);
+  g_assert_cmpuint (steps->len, ==, 2);
+  g_assert_cmpuint (g_array_index (steps, guint, 0), ==, 20);
+  g_assert_cmpuint (g_array_index (steps, guint, 1), ==, 250);
   loaded = qks_run_reader_load_checkpoint (reader, 250, &error);
   g_assert_no_error (error);
   g_assert_true (g_bytes_equal (loaded, checkpoint));
   g_assert_null (qks_run_reader_load_checkpoint (reader, 10, &error));
   assert_error_names_file (error, QKS_RUN_ERROR_NOT_FOUND, path);
+  g_clear_error (&error);
+
+  g_clear_pointer (&steps, g_array_unref);
+  steps = qks_run_reader_list_resumable_steps (reader, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (steps->len, ==, 1);
+  g_assert_cmpuint (g_array_index (steps, guint, 0), ==, 250);
+  g_assert_true (qks_run_reader_load_training_state (reader, 250, &loaded_weights,
+                                                     &loaded_optimizer, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (loaded_weights, checkpoint));
+  g_assert_true (g_bytes_equal (loaded_optimizer, optimizer));
+  g_assert_false (qks_run_reader_load_training_state (reader, 20, &loaded_weights,
+                                                      &loaded_optimizer, &error));
+  assert_error_names_file (error, QKS_RUN_ERROR_NOT_FOUND, path);
+  g_assert_nonnull (strstr (error->message, "only the weights"));
   g_clear_error (&error);
 
   g_clear_pointer (&reader, qks_run_reader_free);
@@ -503,7 +524,7 @@ test_run_resume_replaces (void)
       record = make_step_record (s);
       qks_run_writer_append_step (writer, &record);
       qks_run_writer_append_snapshot (writer, make_snapshot (s, 300, 5, 16));
-      qks_run_writer_append_checkpoint (writer, s, bytes);
+      qks_run_writer_append_checkpoint (writer, s, bytes, NULL);
     }
   g_assert_true (qks_run_writer_close (writer, &error));
   g_clear_pointer (&writer, qks_run_writer_free);
@@ -605,6 +626,344 @@ test_run_read_while_writing (void)
   g_assert_true (qks_run_reader_refresh (reader, &changed, &error));
   g_assert_false (changed);
   g_clear_pointer (&reader, qks_run_reader_free);
+  remove_dir (dir);
+}
+
+/* A file from before checkpoints kept the optimizer state: it opens, its
+ * checkpoints are not resumable, and a writer that appends to it adds the
+ * column and fills it. */
+static void
+test_run_older_checkpoints (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "run.qkrun", NULL);
+  g_autoptr(QksRunWriter) writer = create_run (path);
+  g_autoptr(QksRunReader) reader = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) steps = NULL;
+  g_autoptr(GBytes) weights = g_bytes_new_static ("weights", 7);
+  g_autoptr(GBytes) optimizer = g_bytes_new_static ("optimizer", 9);
+  g_autoptr(GBytes) loaded_weights = NULL;
+  g_autoptr(GBytes) loaded_optimizer = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_true (qks_run_writer_close (writer, &error));
+  g_clear_pointer (&writer, qks_run_writer_free);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "ALTER TABLE checkpoints DROP COLUMN optimizer; "
+                                     "INSERT INTO checkpoints (step, wall_time, n_bytes, data) "
+                                     "VALUES (5, 0.0, 7, CAST('weights' AS BLOB))",
+                                 NULL, NULL, NULL), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+
+  reader = qks_run_reader_open (path, &error);
+  g_assert_no_error (error);
+  steps = qks_run_reader_list_resumable_steps (reader, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (steps->len, ==, 0);
+  g_assert_false (qks_run_reader_load_training_state (reader, 5, &loaded_weights,
+                                                      &loaded_optimizer, &error));
+  assert_error_names_file (error, QKS_RUN_ERROR_NOT_FOUND, path);
+  g_assert_nonnull (strstr (error->message, "only the weights"));
+  g_clear_error (&error);
+  loaded_weights = qks_run_reader_load_checkpoint (reader, 5, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (loaded_weights, weights));
+  g_clear_pointer (&loaded_weights, g_bytes_unref);
+
+  writer = qks_run_writer_open_append (path, &error);
+  g_assert_no_error (error);
+  qks_run_writer_append_checkpoint (writer, 10, weights, optimizer);
+  g_assert_true (qks_run_writer_close (writer, &error));
+  g_assert_no_error (error);
+
+  g_clear_pointer (&steps, g_array_unref);
+  steps = qks_run_reader_list_resumable_steps (reader, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (steps->len, ==, 1);
+  g_assert_cmpuint (g_array_index (steps, guint, 0), ==, 10);
+  g_assert_true (qks_run_reader_load_training_state (reader, 10, &loaded_weights,
+                                                     &loaded_optimizer, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (loaded_weights, weights));
+  g_assert_true (g_bytes_equal (loaded_optimizer, optimizer));
+  g_assert_true (qks_run_reader_check_integrity (reader, &error));
+  g_assert_no_error (error);
+  g_clear_pointer (&reader, qks_run_reader_free);
+  remove_dir (dir);
+}
+
+/* Copying ------------------------------------------------------------------------ */
+
+typedef struct
+{
+  QksRunWriter *writer;
+  gint          stop;
+  guint         appended;
+} Producer;
+
+#define COPY_METRICS 500
+#define COPY_MAX_STEPS 400
+
+/* Appends as training does, from a thread of its own, a step every few
+ * milliseconds until told to stop. */
+static gpointer
+produce (gpointer data)
+{
+  Producer *producer = data;
+  g_autoptr(GBytes) weights = g_bytes_new_take (g_malloc0 (256 << 10), 256 << 10);
+  g_autoptr(GBytes) optimizer = g_bytes_new_take (g_malloc0 (512 << 10), 512 << 10);
+
+  for (guint s = 0; !g_atomic_int_get (&producer->stop) && s < COPY_MAX_STEPS; s++)
+    {
+      QksStepRecord record = make_step_record (s);
+
+      qks_run_writer_append_step (producer->writer, &record);
+      qks_run_writer_append_snapshot (producer->writer, make_snapshot (s, COPY_METRICS, 10, 64));
+      if (s % 4 == 3)
+        qks_run_writer_append_checkpoint (producer->writer, s, weights, optimizer);
+      /* The file grows while the test copies it, not only in memory. */
+      g_assert_true (qks_run_writer_flush (producer->writer, NULL));
+      g_atomic_int_set (&producer->appended, s + 1);
+      g_usleep (2000);
+    }
+  return NULL;
+}
+
+/* A whole run at one commit: steps 0 … n − 1, each snapshot complete, a
+ * snapshot at most one step behind. */
+static guint
+assert_consistent_copy (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QksRunReader) reader = NULL;
+  g_autoptr(GArray) steps = NULL;
+  g_autoptr(GArray) snapshots = NULL;
+  g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  /* A run like the original: WAL mode (header bytes 18 and 19 are 2), no
+   * log left beside it (before a reader opens one). */
+  g_assert_false (g_file_test (wal, G_FILE_TEST_EXISTS));
+  g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+  g_assert_cmpuint (length, >, 20);
+  g_assert_cmpint (contents[18], ==, 2);
+  g_assert_cmpint (contents[19], ==, 2);
+
+  reader = qks_run_reader_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (qks_run_reader_check_integrity (reader, &error));
+  g_assert_no_error (error);
+  steps = qks_run_reader_list_steps (reader, &error);
+  snapshots = qks_run_reader_list_snapshot_steps (reader, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < steps->len; i++)
+    g_assert_cmpuint (g_array_index (steps, guint, i), ==, i);
+  g_assert_cmpuint (snapshots->len, <=, steps->len);
+  g_assert_cmpuint (snapshots->len + 1, >=, steps->len);
+  for (guint i = 0; i < snapshots->len; i++)
+    {
+      g_autoptr(QksSnapshot) snapshot = qks_run_reader_load_snapshot (reader, i, &error);
+      g_autoptr(QksSnapshot) expected = make_snapshot (i, COPY_METRICS, 10, 64);
+
+      g_assert_no_error (error);
+      assert_snapshots_equal (snapshot, expected);
+    }
+  return steps->len;
+}
+
+/* @dir holds @names, and the -wal and -shm that SQLite keeps beside them
+ * while they are open, and nothing else (no temporary file). */
+static void
+assert_folder_holds (const char         *dir,
+                     const char *const  *names)
+{
+  g_autoptr(GDir) folder = g_dir_open (dir, 0, NULL);
+  const char *name;
+  guint n = 0;
+
+  g_assert_nonnull (folder);
+  while ((name = g_dir_read_name (folder)) != NULL)
+    {
+      g_autofree char *database = g_strdup (name);
+
+      if (g_str_has_suffix (database, "-wal") || g_str_has_suffix (database, "-shm"))
+        database[strlen (database) - 4] = '\0';
+      else
+        n++;
+      g_test_message ("in %s: %s", dir, name);
+      g_assert_true (g_strv_contains (names, database));
+    }
+  g_assert_cmpuint (n, ==, g_strv_length ((char **) names));
+}
+
+static void
+test_run_copy_while_writing (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "run.qkrun", NULL);
+  g_autoptr(GError) error = NULL;
+  Producer producer = { create_run (path), 0, 0 };
+  GThread *thread;
+  guint first = 0, last = 0;
+  const guint n_copies = 5;
+
+  thread = g_thread_new ("producer", produce, &producer);
+  while (g_atomic_int_get (&producer.appended) < 3)
+    g_usleep (1000);
+  for (guint i = 0; i < n_copies; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("copy-%u.qkrun", i % 2);
+      g_autofree char *copy = g_build_filename (dir, name, NULL);
+      guint n;
+
+      /* Half of them replace an earlier copy. */
+      g_assert_true (qks_run_copy (path, copy, &error));
+      g_assert_no_error (error);
+      n = assert_consistent_copy (copy);
+      if (i == 0)
+        first = n;
+      last = n;
+      g_usleep (20000);
+    }
+  g_atomic_int_set (&producer.stop, 1);
+  g_thread_join (thread);
+  g_test_message ("copies of %u to %u steps, of %u written", first, last, producer.appended);
+  /* The writer went on while the copies were made. */
+  g_assert_cmpuint (last, >, first);
+
+  {
+    const char *const names[] = { "run.qkrun", "copy-0.qkrun", "copy-1.qkrun", NULL };
+
+    assert_folder_holds (dir, names);
+  }
+
+  /* Once the writer is done, the copy is all of it. */
+  g_assert_true (qks_run_writer_close (producer.writer, &error));
+  g_assert_no_error (error);
+  {
+    g_autofree char *copy = g_build_filename (dir, "copy-0.qkrun", NULL);
+
+    g_assert_true (qks_run_copy (path, copy, &error));
+    g_assert_no_error (error);
+    g_assert_cmpuint (assert_consistent_copy (copy), ==, producer.appended);
+  }
+  qks_run_writer_free (producer.writer);
+  remove_dir (dir);
+}
+
+/* The message names @named, the file at fault, and says @fragment. */
+static void
+assert_copy_fails (const char  *source,
+                   const char  *dest,
+                   int          code,
+                   const char  *named,
+                   const char  *fragment)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_false (qks_run_copy (source, dest, &error));
+  g_assert_error (error, QKS_RUN_ERROR, code);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, named));
+  g_assert_nonnull (strstr (error->message, fragment));
+}
+
+/* A copy that cannot be made says why, names the file, and leaves no
+ * temporary file behind. */
+static void
+test_run_copy_refusals (void)
+{
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "run.qkrun", NULL);
+  g_autofree char *missing = g_build_filename (dir, "missing", NULL);
+  g_autofree char *into_missing = g_build_filename (missing, "copy.qkrun", NULL);
+  g_autofree char *taken = g_build_filename (dir, "taken.qkrun", NULL);
+  g_autofree char *inside_taken = g_build_filename (taken, "file", NULL);
+  g_autofree char *garbage = g_build_filename (dir, "garbage.qkrun", NULL);
+  g_autoptr(QksRunWriter) writer = create_run (path);
+  g_autoptr(QksRunReader) reader = NULL;
+  g_autoptr(GError) error = NULL;
+  QksStepRecord record = make_step_record (1);
+  const char *const names[] = { "run.qkrun", "taken.qkrun", "garbage.qkrun", NULL };
+
+  qks_run_writer_append_step (writer, &record);
+  g_assert_true (qks_run_writer_flush (writer, &error));
+  g_assert_cmpint (g_mkdir (taken, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (inside_taken, "x", 1, NULL));
+  g_assert_true (g_file_set_contents (garbage, "not a run at all, not even SQLite. ", -1, NULL));
+
+  assert_copy_fails (path, into_missing, QKS_RUN_ERROR_FAILED, into_missing, missing);
+  /* The rename fails after the copy was made: it is removed. */
+  assert_copy_fails (path, taken, QKS_RUN_ERROR_FAILED, taken, "could not put the copy in place");
+  assert_copy_fails (path, path, QKS_RUN_ERROR_FAILED, path, "the same file");
+  assert_copy_fails (garbage, into_missing, QKS_RUN_ERROR_NOT_A_RUN, garbage, "not a QK Scope run");
+
+  assert_folder_holds (dir, names);
+  reader = qks_run_reader_open (path, &error);
+  g_assert_no_error (error);
+  g_assert_true (qks_run_reader_check_integrity (reader, &error));
+  g_assert_no_error (error);
+
+  g_assert_true (qks_run_writer_close (writer, &error));
+  g_clear_pointer (&reader, qks_run_reader_free);
+  g_remove (inside_taken);
+  g_rmdir (taken);
+  remove_dir (dir);
+}
+
+/* Into a folder that cannot be written. Root writes anywhere, so as root
+ * the copy is tried in a child process that has made nobody its
+ * effective user (keeping root as its saved one, to clean up). */
+static void
+test_run_copy_into_read_only_folder (void)
+{
+  g_autofree char *dir = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *read_only = NULL;
+  g_autofree char *dest = NULL;
+  g_autoptr(QksRunWriter) writer = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *const none[] = { NULL };
+  gboolean as_nobody = geteuid () == 0;
+
+  if (as_nobody && !g_test_subprocess ())
+    {
+      g_test_trap_subprocess (NULL, 0, G_TEST_SUBPROCESS_INHERIT_STDERR);
+      g_test_trap_assert_passed ();
+      return;
+    }
+
+  dir = make_temp_dir ();
+  path = g_build_filename (dir, "run.qkrun", NULL);
+  read_only = g_build_filename (dir, "read-only", NULL);
+  dest = g_build_filename (read_only, "copy.qkrun", NULL);
+  writer = create_run (path);
+  g_assert_true (qks_run_writer_close (writer, &error));
+  g_assert_cmpint (g_mkdir (read_only, 0555), ==, 0);
+  g_assert_cmpint (g_chmod (read_only, 0555), ==, 0);
+  if (as_nobody)
+    {
+      /* Nobody may read the run and keep SQLite's -shm beside it, but not
+       * write into read-only/. */
+      g_assert_cmpint (g_chmod (dir, 0777), ==, 0);
+      g_assert_cmpint (g_chmod (path, 0644), ==, 0);
+      g_assert_cmpint (setresgid (65534, 65534, 0), ==, 0);
+      g_assert_cmpint (setresuid (65534, 65534, 0), ==, 0);
+    }
+
+  g_assert_cmpint (access (read_only, W_OK), !=, 0);
+  assert_copy_fails (path, dest, QKS_RUN_ERROR_FAILED, dest, read_only);
+  assert_folder_holds (read_only, none);
+
+  if (as_nobody)
+    {
+      g_assert_cmpint (setresuid (0, 0, 0), ==, 0);
+      g_assert_cmpint (setresgid (0, 0, 0), ==, 0);
+    }
+  g_chmod (read_only, 0755);
+  g_rmdir (read_only);
   remove_dir (dir);
 }
 
@@ -1018,7 +1377,7 @@ test_run_disk_full (void)
 
   qks_run_writer_set_size_limit (writer, 1);  /* no more than it holds now */
   qks_run_writer_append_snapshot (writer, make_snapshot (3, 5000, 100, 128));
-  qks_run_writer_append_checkpoint (writer, 3, big);
+  qks_run_writer_append_checkpoint (writer, 3, big, big);
   g_assert_false (qks_run_writer_flush (writer, &error));
   assert_error_names_file (error, QKS_RUN_ERROR_NO_SPACE, path);
   g_clear_error (&error);
@@ -1185,6 +1544,10 @@ main (int    argc,
 
   g_test_add_func ("/run/round-trip", test_run_round_trip);
   g_test_add_func ("/run/resume-replaces", test_run_resume_replaces);
+  g_test_add_func ("/run/older-checkpoints", test_run_older_checkpoints);
+  g_test_add_func ("/run/copy-while-writing", test_run_copy_while_writing);
+  g_test_add_func ("/run/copy-refusals", test_run_copy_refusals);
+  g_test_add_func ("/run/copy-into-read-only-folder", test_run_copy_into_read_only_folder);
   g_test_add_func ("/run/read-while-writing", test_run_read_while_writing);
   g_test_add_func ("/run/survives-sigkill", test_run_survives_sigkill);
   g_test_add_func ("/run/refuses-to-overwrite", test_run_refuses_to_overwrite);

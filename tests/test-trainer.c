@@ -9,9 +9,13 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "qks-blas.h"
 #include "qks-checkpoint.h"
+#include "qks-json.h"
+#include "qks-recorder.h"
+#include "qks-run.h"
 #include "qks-trainer.h"
 
 /* A model small enough that a hundred steps take well under a second. */
@@ -132,6 +136,422 @@ test_trainer_resume_is_exact (void)
                    qks_model_get_params (qks_trainer_get_model (resumed)),
                    qks_model_get_n_params (qks_trainer_get_model (resumed)) * sizeof (qks_real));
   remove_checkpoint (dir);
+}
+
+/* Runs ------------------------------------------------------------------------- */
+
+static void
+remove_dir (const char *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *file = g_build_filename (path, name, NULL);
+
+      g_remove (file);
+    }
+  g_rmdir (path);
+}
+
+static void
+small_diag_options (QksDiagOptions *options)
+{
+  qks_diag_options_init (options);
+  options->mc_draws = 20;
+}
+
+/* A run recorded into a .qkrun as the app and the CLI record it, on the
+ * calling thread; its progress function stops it after @stop_at. */
+typedef struct
+{
+  QksTrainer  *trainer;
+  QksRecorder *recorder;
+  guint        stop_at;
+} RecordedRun;
+
+static void
+on_recorded_progress (const QksTrainProgress *progress,
+                      gpointer                user_data)
+{
+  RecordedRun *run = user_data;
+
+  qks_recorder_add_step (run->recorder, progress, 1e6);
+  if (progress->step == run->stop_at)
+    qks_trainer_stop (run->trainer);
+}
+
+static void
+record_run (QksTrainer  *trainer,
+            QksRecorder *recorder,
+            guint        stop_at)
+{
+  g_autoptr(GError) error = NULL;
+  RecordedRun run = { trainer, recorder, stop_at };
+
+  qks_recorder_attach (recorder, trainer);
+  qks_trainer_set_progress_func (trainer, on_recorded_progress, &run);
+  g_assert_true (qks_trainer_run (trainer, &error));
+  g_assert_no_error (error);
+  g_assert_true (qks_recorder_finish (recorder, &error));
+  g_assert_no_error (error);
+}
+
+static void
+record_new_run (const QksTrainConfig *config,
+                const char           *path,
+                guint                 stop_at)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QksTrainer) trainer = qks_trainer_new (config, &error);
+  g_autoptr(QksRecorder) recorder = NULL;
+  QksDiagOptions options;
+
+  g_assert_no_error (error);
+  small_diag_options (&options);
+  recorder = qks_recorder_new (path, config, &options, TRUE, &error);
+  g_assert_no_error (error);
+  record_run (trainer, recorder, stop_at);
+}
+
+static void
+run_sql (const char *path,
+         const char *sql)
+{
+  sqlite3 *db = NULL;
+  char *message = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  if (sqlite3_exec (db, sql, NULL, NULL, &message) != SQLITE_OK)
+    g_error ("%s: %s", sql, message);
+  g_assert_cmpint (sqlite3_close (db), ==, SQLITE_OK);
+}
+
+static GArray *
+checkpoint_steps (const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QksRunReader) reader = qks_run_reader_open (path, &error);
+  GArray *steps;
+
+  g_assert_no_error (error);
+  steps = qks_run_reader_list_checkpoint_steps (reader, &error);
+  g_assert_no_error (error);
+  return steps;
+}
+
+static gboolean
+same_double (double a,
+             double b)
+{
+  return memcmp (&a, &b, sizeof a) == 0;
+}
+
+/* Everything but the clock (wall time, throughput) bit for bit: step
+ * records, snapshots' metrics and events, the configuration, and the
+ * weights and optimizer state of the last checkpoint. */
+static void
+assert_same_history (const char *expected_path,
+                     const char *path)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QksRunReader) expected = qks_run_reader_open (expected_path, &error);
+  g_autoptr(QksRunReader) reader = qks_run_reader_open (path, &error);
+  g_autoptr(GArray) expected_records = NULL;
+  g_autoptr(GArray) records = NULL;
+  g_autoptr(GArray) expected_snapshots = NULL;
+  g_autoptr(GArray) snapshots = NULL;
+  g_autoptr(GArray) expected_checkpoints = NULL;
+  g_autoptr(GArray) checkpoints = NULL;
+  g_autoptr(GBytes) expected_weights = NULL;
+  g_autoptr(GBytes) expected_optimizer = NULL;
+  g_autoptr(GBytes) weights = NULL;
+  g_autoptr(GBytes) optimizer = NULL;
+  guint last;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (qks_run_reader_get_config_json (reader), ==,
+                   qks_run_reader_get_config_json (expected));
+
+  expected_records = qks_run_reader_load_step_records (expected, 0, &error);
+  records = qks_run_reader_load_step_records (reader, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, expected_records->len);
+  for (guint i = 0; i < records->len; i++)
+    {
+      const QksStepRecord *a = &g_array_index (expected_records, QksStepRecord, i);
+      const QksStepRecord *b = &g_array_index (records, QksStepRecord, i);
+
+      g_assert_cmpuint (b->step, ==, a->step);
+      g_assert_true (same_double (b->train_loss, a->train_loss));
+      g_assert_true (same_double (b->val_loss, a->val_loss));
+      g_assert_true (same_double (b->learning_rate, a->learning_rate));
+      g_assert_true (same_double (b->grad_norm, a->grad_norm));
+      g_assert_true (same_double (b->flops, a->flops));
+    }
+
+  expected_snapshots = qks_run_reader_list_snapshot_steps (expected, &error);
+  snapshots = qks_run_reader_list_snapshot_steps (reader, &error);
+  g_assert_no_error (error);
+  g_assert_cmpmem (snapshots->data, snapshots->len * sizeof (guint),
+                   expected_snapshots->data, expected_snapshots->len * sizeof (guint));
+  for (guint i = 0; i < snapshots->len; i++)
+    {
+      guint step = g_array_index (snapshots, guint, i);
+      g_autoptr(QksSnapshot) a = qks_run_reader_load_snapshot (expected, step, &error);
+      g_autoptr(QksSnapshot) b = qks_run_reader_load_snapshot (reader, step, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpuint (b->metrics->len, ==, a->metrics->len);
+      for (guint m = 0; m < b->metrics->len; m++)
+        {
+          const QksMetricRow *x = &g_array_index (a->metrics, QksMetricRow, m);
+          const QksMetricRow *y = &g_array_index (b->metrics, QksMetricRow, m);
+
+          g_assert_cmpstr (y->name, ==, x->name);
+          g_assert_true (y->layer == x->layer && y->head == x->head && y->form == x->form);
+          g_assert_true (same_double (y->value, x->value));
+          g_assert_cmpint (y->flags, ==, x->flags);
+        }
+      g_assert_cmpuint (b->events->len, ==, a->events->len);
+      for (guint e = 0; e < b->events->len; e++)
+        g_assert_cmpstr (((QksEventRecord *) b->events->pdata[e])->detail, ==,
+                         ((QksEventRecord *) a->events->pdata[e])->detail);
+    }
+
+  expected_checkpoints = qks_run_reader_list_resumable_steps (expected, &error);
+  checkpoints = qks_run_reader_list_resumable_steps (reader, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (expected_checkpoints->len, >, 0);
+  last = g_array_index (expected_checkpoints, guint, expected_checkpoints->len - 1);
+  g_assert_cmpuint (g_array_index (checkpoints, guint, checkpoints->len - 1), ==, last);
+  g_assert_true (qks_run_reader_load_training_state (expected, last, &expected_weights,
+                                                     &expected_optimizer, &error));
+  g_assert_true (qks_run_reader_load_training_state (reader, last, &weights, &optimizer, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_bytes_equal (weights, expected_weights));
+  g_assert_true (g_bytes_equal (optimizer, expected_optimizer));
+}
+
+/* Like resume-is-exact, from a .qkrun: a run killed after step 12 whose
+ * latest checkpoint is step 10 resumes from it, redoes 11 and 12, goes on
+ * to 24, and its file holds the history of a run that was never
+ * interrupted, bit for bit. */
+static void
+test_trainer_resume_from_run_is_exact (void)
+{
+  g_auto(QksTrainConfig) config = { 0 };
+  g_autoptr(QksTrainer) resumed = NULL;
+  g_autoptr(QksRecorder) recorder = NULL;
+  g_autoptr(GArray) checkpoints = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *straight_path = g_build_filename (dir, "straight.qkrun", NULL);
+  g_autofree char *path = g_build_filename (dir, "resumed.qkrun", NULL);
+  QksDiagOptions options;
+  const guint N = 12;
+
+  small_run (&config, QKS_ATTN_LRKV, 2 * N);
+  config.eval_every = 6;
+  config.diag_every = 4;
+  config.checkpoint_every = 5;
+  record_new_run (&config, straight_path, G_MAXUINT);
+
+  /* Stopped after step N, it checkpoints there too (5, 10, 12); without
+   * that last one it is a run killed after step N. */
+  record_new_run (&config, path, N);
+  checkpoints = checkpoint_steps (path);
+  g_assert_cmpuint (checkpoints->len, ==, 3);
+  g_assert_cmpuint (g_array_index (checkpoints, guint, 2), ==, N);
+  run_sql (path, "DELETE FROM checkpoints WHERE step = 12");
+
+  resumed = qks_trainer_new_from_run (path, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (qks_trainer_get_step (resumed), ==, 10);
+  g_assert_cmpuint (qks_trainer_get_config (resumed)->steps, ==, 2 * N);
+  small_diag_options (&options);
+  recorder = qks_recorder_new_append (path, qks_trainer_get_config (resumed), 10, &options, &error);
+  g_assert_no_error (error);
+
+  /* Steps 11 and 12 and the snapshot of step 12 are gone already. */
+  {
+    g_autoptr(QksRunReader) reader = qks_run_reader_open (path, &error);
+    g_autoptr(GArray) steps = qks_run_reader_list_steps (reader, &error);
+    g_autoptr(GArray) snapshots = qks_run_reader_list_snapshot_steps (reader, &error);
+
+    g_assert_no_error (error);
+    g_assert_cmpuint (steps->len, ==, 10);
+    g_assert_cmpuint (g_array_index (snapshots, guint, snapshots->len - 1), ==, 8);
+  }
+  record_run (resumed, recorder, G_MAXUINT);
+  g_assert_cmpuint (qks_trainer_get_step (resumed), ==, 2 * N);
+
+  assert_same_history (straight_path, path);
+  remove_dir (dir);
+}
+
+/* The rank-collapse rule of a resumed run compares with the run's first
+ * snapshot, read from its file: planted there as 1000 %, every layer 0
+ * snapshot after the resume reports a collapse from it. */
+static void
+test_trainer_resume_from_run_keeps_rank_reference (void)
+{
+  g_auto(QksTrainConfig) config = { 0 };
+  g_autoptr(QksTrainer) resumed = NULL;
+  g_autoptr(QksRecorder) recorder = NULL;
+  g_autoptr(QksRunReader) reader = NULL;
+  g_autoptr(GArray) snapshots = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "run.qkrun", NULL);
+  QksDiagOptions options;
+  guint n_after = 0;
+
+  small_run (&config, QKS_ATTN_MHA, 12);
+  config.diag_every = 4;
+  record_new_run (&config, path, 6);
+  run_sql (path, "UPDATE metrics SET value = 1000.0 WHERE step = 0 AND series = "
+                 "(SELECT id FROM series WHERE layer = 0 AND head = -1 AND form = 'qk' "
+                 "AND name = 'erank_pct')");
+
+  resumed = qks_trainer_new_from_run (path, 0, &error);
+  g_assert_no_error (error);
+  small_diag_options (&options);
+  recorder = qks_recorder_new_append (path, qks_trainer_get_config (resumed),
+                                      qks_trainer_get_step (resumed), &options, &error);
+  g_assert_no_error (error);
+  record_run (resumed, recorder, G_MAXUINT);
+
+  reader = qks_run_reader_open (path, &error);
+  snapshots = qks_run_reader_list_snapshot_steps (reader, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < snapshots->len; i++)
+    {
+      guint step = g_array_index (snapshots, guint, i);
+      g_autoptr(QksSnapshot) snapshot = qks_run_reader_load_snapshot (reader, step, &error);
+      gboolean collapsed = FALSE;
+
+      g_assert_no_error (error);
+      for (guint e = 0; e < snapshot->events->len; e++)
+        {
+          const QksEventRecord *event = snapshot->events->pdata[e];
+
+          collapsed |= event->layer == 0 && strstr (event->detail, "from 1000.0 %") != NULL;
+        }
+      if (step > 6)
+        {
+          g_assert_true (collapsed);
+          n_after++;
+        }
+    }
+  g_assert_cmpuint (n_after, ==, 2);  /* 8 and 12 */
+  remove_dir (dir);
+}
+
+static void
+assert_resume_fails (const char  *path,
+                     guint        steps,
+                     GQuark       domain,
+                     int          code,
+                     const char  *fragment)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QksTrainer) trainer = qks_trainer_new_from_run (path, steps, &error);
+
+  g_assert_null (trainer);
+  g_assert_error (error, domain, code);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, path));
+  if (fragment != NULL)
+    g_assert_nonnull (strstr (error->message, fragment));
+}
+
+static char *
+copy_run (const char *source,
+          const char *dir,
+          const char *name)
+{
+  g_autoptr(GError) error = NULL;
+  char *copy = g_build_filename (dir, name, NULL);
+
+  g_assert_true (qks_run_copy (source, copy, &error));
+  g_assert_no_error (error);
+  return copy;
+}
+
+/* Each refusal names the file and what is wrong; none changes the file. */
+static void
+test_trainer_resume_from_run_refusals (void)
+{
+  g_auto(QksTrainConfig) config = { 0 };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QksRunWriter) writer = NULL;
+  g_autoptr(GArray) before = NULL;
+  g_autoptr(GArray) after = NULL;
+  g_autofree char *dir = make_temp_dir ();
+  g_autofree char *path = g_build_filename (dir, "run.qkrun", NULL);
+  g_autofree char *empty = g_build_filename (dir, "empty.qkrun", NULL);
+  g_autofree char *older = NULL;
+  g_autofree char *no_state = NULL;
+  g_autofree char *cut_state = NULL;
+  g_autofree char *cut_weights = NULL;
+  g_autofree char *cut_both = NULL;
+  g_autofree char *cut_file = NULL;
+  g_autofree char *contents = NULL;
+  gsize length;
+
+  small_run (&config, QKS_ATTN_MHA, 8);
+  config.diag_every = 0;
+  record_new_run (&config, path, G_MAXUINT);
+  before = checkpoint_steps (path);
+
+  /* At its last step already, or asked for fewer. */
+  assert_resume_fails (path, 0, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_RESUME, "already at step 8");
+  assert_resume_fails (path, 5, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_RESUME, "already at step 8");
+
+  /* No checkpoint at all. */
+  {
+    g_autoptr(JsonNode) node = qks_train_config_to_json (&config);
+    g_autofree char *json = qks_json_to_string (node, FALSE);
+
+    writer = qks_run_writer_create (empty, json, FALSE, &error);
+    g_assert_no_error (error);
+    g_assert_true (qks_run_writer_close (writer, &error));
+  }
+  assert_resume_fails (empty, 20, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_RESUME, "no checkpoint");
+
+  /* Weights only: a file from before the optimizer state was kept, and a
+   * row without it. */
+  older = copy_run (path, dir, "older.qkrun");
+  run_sql (older, "ALTER TABLE checkpoints DROP COLUMN optimizer");
+  assert_resume_fails (older, 20, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_RESUME, "only the weights");
+  no_state = copy_run (path, dir, "no-state.qkrun");
+  run_sql (no_state, "UPDATE checkpoints SET optimizer = NULL");
+  assert_resume_fails (no_state, 20, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_RESUME, "only the weights");
+
+  /* Damaged blobs and a damaged file. */
+  cut_state = copy_run (path, dir, "cut-state.qkrun");
+  run_sql (cut_state, "UPDATE checkpoints SET optimizer = substr(optimizer, 1, length(optimizer) / 2)");
+  assert_resume_fails (cut_state, 20, QKS_SAFETENSORS_ERROR, QKS_SAFETENSORS_ERROR_TRUNCATED,
+                       "optimizer state");
+  cut_weights = copy_run (path, dir, "cut-weights.qkrun");
+  run_sql (cut_weights, "UPDATE checkpoints SET data = substr(data, 1, 1000)");
+  assert_resume_fails (cut_weights, 20, QKS_RUN_ERROR, QKS_RUN_ERROR_CORRUPT, "checkpoint of step 8");
+  cut_both = copy_run (path, dir, "cut-both.qkrun");
+  run_sql (cut_both, "UPDATE checkpoints SET data = substr(data, 1, 1000), n_bytes = 1000");
+  assert_resume_fails (cut_both, 20, QKS_SAFETENSORS_ERROR, QKS_SAFETENSORS_ERROR_TRUNCATED,
+                       "weights");
+  cut_file = copy_run (path, dir, "cut-file.qkrun");
+  g_assert_true (g_file_get_contents (cut_file, &contents, &length, NULL));
+  g_assert_true (g_file_set_contents (cut_file, contents, (gssize) (length / 2), NULL));
+  assert_resume_fails (cut_file, 20, QKS_RUN_ERROR, QKS_RUN_ERROR_CORRUPT, NULL);
+
+  after = checkpoint_steps (path);
+  g_assert_cmpmem (after->data, after->len * sizeof (guint), before->data, before->len * sizeof (guint));
+  remove_dir (dir);
 }
 
 /* Validation loss after a short run, against a threshold measured on this
@@ -540,6 +960,9 @@ main (int    argc,
 
   g_test_add_func ("/trainer/same-seed-same-curve", test_trainer_same_seed_same_curve);
   g_test_add_func ("/trainer/resume-is-exact", test_trainer_resume_is_exact);
+  g_test_add_func ("/trainer/resume-from-run-is-exact", test_trainer_resume_from_run_is_exact);
+  g_test_add_func ("/trainer/resume-from-run-keeps-rank-reference", test_trainer_resume_from_run_keeps_rank_reference);
+  g_test_add_func ("/trainer/resume-from-run-refusals", test_trainer_resume_from_run_refusals);
   for (guint i = 0; i < G_N_ELEMENTS (learn_cases); i++)
     {
       g_autofree char *path = g_strdup_printf ("/trainer/learns/%s",

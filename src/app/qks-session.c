@@ -183,9 +183,8 @@ on_progress (const QksTrainProgress *progress,
     .flops = inbox->flops_per_step * progress->step,
   };
 
+  /* The recorder takes the checkpoints from the trainer itself. */
   qks_recorder_add_step (inbox->recorder, progress, inbox->flops_per_step);
-  if (progress->step == progress->total_steps)
-    qks_recorder_add_checkpoint (inbox->recorder, qks_trainer_get_model (inbox->trainer), progress->step);
 
   g_mutex_lock (&inbox->mutex);
   g_array_append_val (inbox->steps, record);
@@ -352,6 +351,54 @@ qks_session_new_for_file (const char  *path,
   return g_steal_pointer (&self);
 }
 
+/* Hands @trainer and @recorder to a new live run and starts it; the
+ * session shows @history, which the run extends. */
+static gboolean
+start_run (QksSession   *self,
+           QksTrainer   *trainer,
+           QksRecorder  *recorder,
+           QksHistory   *history,
+           const char   *title,
+           const char   *run_path,
+           GError      **error)
+{
+  const QksTrainConfig *config = qks_trainer_get_config (trainer);
+
+  g_clear_pointer (&self->history, qks_history_unref);
+  self->history = history;
+  qks_history_set_config (self->history, config);
+  g_free (self->title);
+  self->title = g_strdup (title);
+  if (run_path != self->run_path)
+    {
+      g_free (self->run_path);
+      self->run_path = g_strdup (run_path);
+    }
+  g_clear_error (&self->error);
+  memset (&self->progress, 0, sizeof self->progress);
+  self->progress.step = qks_trainer_get_step (trainer);
+  self->progress.total_steps = config->steps;
+
+  self->run = inbox_new (self);
+  self->run->flops_per_step = 3.0 * qks_model_forward_flops (&config->model, config->model.seq_len) *
+                              config->batch_size;
+  qks_recorder_attach (recorder, trainer);
+  qks_recorder_set_snapshot_func (recorder, on_snapshot, self->run);
+  qks_trainer_set_progress_func (trainer, on_progress, self->run);
+  self->run->trainer = trainer;
+  self->run->recorder = recorder;
+  if (!qks_trainer_start (self->run->trainer, error))
+    {
+      g_clear_pointer (&self->run, inbox_unref);
+      return FALSE;
+    }
+
+  self->watch_id = g_timeout_add (100, watch_trainer, self);
+  set_state (self, QKS_SESSION_RUNNING);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
+  return TRUE;
+}
+
 /**
  * qks_session_start:
  * @run_path: the .qkrun file the run is written to as it goes
@@ -375,36 +422,53 @@ qks_session_start (QksSession           *self,
       (recorder = qks_recorder_new (run_path, config, options, TRUE, error)) == NULL)
     return FALSE;
 
-  g_clear_pointer (&self->history, qks_history_unref);
   description = qks_model_config_describe (&config->model);
-  self->history = qks_history_new (description);
-  qks_history_set_config (self->history, config);
-  g_free (self->title);
-  self->title = g_strdup (qks_attn_kind_get_label (config->model.attention));
-  g_free (self->run_path);
-  self->run_path = g_strdup (run_path);
-  g_clear_error (&self->error);
-  memset (&self->progress, 0, sizeof self->progress);
-  self->progress.total_steps = config->steps;
+  return start_run (self, g_steal_pointer (&trainer), g_steal_pointer (&recorder),
+                    qks_history_new (description), qks_attn_kind_get_label (config->model.attention),
+                    run_path, error);
+}
 
-  self->run = inbox_new (self);
-  self->run->flops_per_step = 3.0 * qks_model_forward_flops (&config->model, config->model.seq_len) *
-                              config->batch_size;
-  qks_recorder_attach (recorder, trainer);
-  qks_recorder_set_snapshot_func (recorder, on_snapshot, self->run);
-  qks_trainer_set_progress_func (trainer, on_progress, self->run);
-  self->run->trainer = g_steal_pointer (&trainer);
-  self->run->recorder = g_steal_pointer (&recorder);
-  if (!qks_trainer_start (self->run->trainer, error))
-    {
-      g_clear_pointer (&self->run, inbox_unref);
-      return FALSE;
-    }
+/**
+ * qks_session_resume_run:
+ * @run_path: a .qkrun file, e.g. the one the session shows
+ * @steps: the new total number of steps, or 0 to keep the run's
+ *
+ * Continues the run in @run_path from its latest checkpoint
+ * (qks_trainer_new_from_run()), writing to the same file: its records
+ * after that checkpoint are dropped, and the session shows the run's
+ * history up to there, growing as the run goes.
+ *
+ * Returns: %FALSE with @error naming the file and why the run cannot be
+ *   resumed (no checkpoint, a checkpoint without optimizer state from an
+ *   older QK Scope, already at @steps, damaged); the file is then left as
+ *   it was and the session unchanged.
+ */
+gboolean
+qks_session_resume_run (QksSession           *self,
+                        const char           *run_path,
+                        guint                 steps,
+                        const QksDiagOptions *options,
+                        GError              **error)
+{
+  g_autoptr(QksTrainer) trainer = NULL;
+  g_autoptr(QksRecorder) recorder = NULL;
+  g_autoptr(QksHistory) history = NULL;
+  g_autofree char *title = NULL;
 
-  self->watch_id = g_timeout_add (100, watch_trainer, self);
-  set_state (self, QKS_SESSION_RUNNING);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_TITLE]);
-  return TRUE;
+  g_return_val_if_fail (self->run == NULL, FALSE);
+  g_return_val_if_fail (run_path != NULL, FALSE);
+
+  /* The trainer only reads the file: it refuses a run that cannot be
+   * resumed before anything is changed. */
+  if ((trainer = qks_trainer_new_from_run (run_path, steps, error)) == NULL ||
+      (recorder = qks_recorder_new_append (run_path, qks_trainer_get_config (trainer),
+                                           qks_trainer_get_step (trainer), options, error)) == NULL ||
+      (history = qks_history_open (run_path, error)) == NULL)
+    return FALSE;
+
+  title = g_filename_display_basename (run_path);
+  return start_run (self, g_steal_pointer (&trainer), g_steal_pointer (&recorder),
+                    g_steal_pointer (&history), title, run_path, error);
 }
 
 void

@@ -36,6 +36,11 @@ gboolean         qks_session_start              (QksSession           *self,
                                                  const QksDiagOptions *options,
                                                  const char           *run_path,
                                                  GError              **error);
+gboolean         qks_session_resume_run         (QksSession           *self,
+                                                 const char           *run_path,
+                                                 guint                 steps,
+                                                 const QksDiagOptions *options,
+                                                 GError              **error);
 void             qks_session_pause              (QksSession           *self);
 void             qks_session_resume             (QksSession           *self);
 void             qks_session_stop               (QksSession           *self);

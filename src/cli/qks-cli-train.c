@@ -53,16 +53,9 @@ on_progress (const QksTrainProgress *p,
       out->last_val_loss = p->val_loss;
       out->last_val_step = p->step;
     }
+  /* The recorder takes the checkpoints from the trainer itself. */
   if (out->recorder != NULL)
-    {
-      const QksTrainConfig *config = qks_trainer_get_config (out->trainer);
-
-      qks_recorder_add_step (out->recorder, p, out->flops_per_step);
-      /* On the training thread, which owns the model: a consistent copy. */
-      if (p->step == p->total_steps ||
-          (config->checkpoint_every > 0 && p->step % config->checkpoint_every == 0))
-        qks_recorder_add_checkpoint (out->recorder, qks_trainer_get_model (out->trainer), p->step);
-    }
+    qks_recorder_add_step (out->recorder, p, out->flops_per_step);
   val = isfinite (out->last_val_loss) ? g_strdup_printf ("  val %.4f", out->last_val_loss) : g_strdup ("");
 
   if (out->on_terminal)
@@ -138,6 +131,7 @@ qks_cli_train_run (int    argc,
   g_autofree char *estimator = NULL;
   g_autofree char *run_path = NULL;
   g_autoptr(QksRecorder) recorder = NULL;
+  gboolean resume_run = FALSE;
   QksDiagOptions diag_options;
   double lr = NAN, corpus_mb = NAN, beta1 = NAN, beta2 = NAN, weight_decay = NAN;
   double clip = NAN, min_lr_ratio = NAN;
@@ -179,15 +173,16 @@ qks_cli_train_run (int    argc,
     { "null", 0, 0, G_OPTION_ARG_STRING, &null_law, N_("Null of the spike counts: matched (default), chain or mp"), N_("LAW") },
     { "estimator", 0, 0, G_OPTION_ARG_STRING, &estimator, N_("σ² of the MP fit: E1, E2 (default) or E3"), N_("E") },
     { "mc-draws", 0, 0, G_OPTION_ARG_INT, &mc_draws, N_("Layers simulated for the Monte-Carlo null (default 200)"), "N" },
-    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, N_("Resume the run saved in this checkpoint folder"), N_("DIR") },
+    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &resume, N_("Resume the run saved in this checkpoint folder, or continue this .qkrun file in place from its latest checkpoint"), N_("DIR|RUN.qkrun") },
     { "threads", 0, 0, G_OPTION_ARG_INT, &threads, N_("BLAS threads (default: all cores)"), "N" },
     { NULL }
   };
 
   context = g_option_context_new (NULL);
   g_option_context_set_summary (context, _("Train a small transformer on the CPU and save it "
-                                           "as safetensors. Ctrl+C stops after the current "
-                                           "step and saves a checkpoint."));
+                                           "as safetensors or as a .qkrun run. Ctrl+C stops "
+                                           "after the current step and saves a checkpoint, "
+                                           "from which --resume continues."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if ((status = qks_cli_parse_options (context, "train", &argc, &argv)) != QKS_CLI_EXIT_OK)
     return status;
@@ -206,16 +201,27 @@ qks_cli_train_run (int    argc,
   if (out_dir != NULL && g_str_has_suffix (out_dir, ".qkrun"))
     run_path = g_steal_pointer (&out_dir);
   if (resume != NULL && g_str_has_suffix (resume, ".qkrun"))
-    return qks_cli_usage_error ("train", _("--resume takes a checkpoint folder; resuming from a .qkrun file comes with the app"));
+    {
+      if (run_path != NULL || out_dir != NULL)
+        return qks_cli_usage_error ("train", _("--resume RUN.qkrun continues the run in its own file; leave out --out"));
+      resume_run = TRUE;
+    }
 
   if (resume != NULL)
     {
       if (preset || variant || dataset || text || d_model > 0 || layers > 0 || heads > 0 || seq_len > 0)
         return qks_cli_usage_error ("train", _("--resume continues a saved run; its model and data cannot be changed"));
-      trainer = qks_trainer_new_from_checkpoint (resume, steps > 0 ? (guint) steps : 0,
-                                                 out_dir ? out_dir : resume, &error);
+      if (steps == 0 || steps < -1)
+        return qks_cli_usage_error ("train", _("Counts must be positive"));
+      if (resume_run)
+        trainer = qks_trainer_new_from_run (resume, steps > 0 ? (guint) steps : 0, &error);
+      else
+        trainer = qks_trainer_new_from_checkpoint (resume, steps > 0 ? (guint) steps : 0,
+                                                   out_dir ? out_dir : resume, &error);
       if (trainer == NULL)
         return qks_cli_failure ("train", error);
+      if (resume_run)
+        run_path = g_strdup (resume);
     }
   else
     {
@@ -327,7 +333,12 @@ qks_cli_train_run (int    argc,
 
   if (run_path != NULL)
     {
-      recorder = qks_recorder_new (run_path, qks_trainer_get_config (trainer), &diag_options, TRUE, &error);
+      if (resume_run)
+        /* Drops the run's records after the checkpoint it resumes from. */
+        recorder = qks_recorder_new_append (run_path, qks_trainer_get_config (trainer),
+                                            qks_trainer_get_step (trainer), &diag_options, &error);
+      else
+        recorder = qks_recorder_new (run_path, qks_trainer_get_config (trainer), &diag_options, TRUE, &error);
       if (recorder == NULL)
         return qks_cli_failure ("train", error);
       qks_recorder_attach (recorder, trainer);

@@ -110,6 +110,52 @@ rng_from_text (const char *text,
   return *end == '\0';
 }
 
+/* optimizer.safetensors: what continuing the run needs besides the
+ * weights. */
+static QksSafetensorsWriter *
+optimizer_writer (QksModel              *model,
+                  QksOptimizer          *optimizer,
+                  const QksTrainConfig  *train_config,
+                  const QksRng          *data_rng,
+                  guint                  step)
+{
+  QksSafetensorsWriter *writer = qks_safetensors_writer_new ();
+  g_autoptr(JsonNode) train_json = qks_train_config_to_json (train_config);
+  g_autofree char *train_text = json_to_text (train_json, FALSE);
+  g_autofree char *rng_text = rng_to_text (data_rng);
+  g_autofree char *step_text = g_strdup_printf ("%u", step);
+
+  qks_safetensors_writer_add_metadata (writer, KEY_STEP, step_text);
+  qks_safetensors_writer_add_metadata (writer, KEY_TRAIN_CONFIG, train_text);
+  qks_safetensors_writer_add_metadata (writer, KEY_DATA_RNG, rng_text);
+  qks_safetensors_writer_add_metadata (writer, KEY_VERSION, PACKAGE_VERSION);
+  add_model_tensors (writer, model, qks_optimizer_get_m (optimizer), "m.");
+  add_model_tensors (writer, model, qks_optimizer_get_v (optimizer), "v.");
+  return writer;
+}
+
+/**
+ * qks_checkpoint_optimizer_to_bytes:
+ * @train_config: the run's training configuration
+ * @data_rng: the data stream where the run is
+ *
+ * Returns: (transfer full): the optimizer state as a safetensors file in
+ *   memory, as optimizer.safetensors holds it: with the weights of the same
+ *   step, everything needed to continue the run exactly.
+ */
+GBytes *
+qks_checkpoint_optimizer_to_bytes (QksModel              *model,
+                                   QksOptimizer          *optimizer,
+                                   const QksTrainConfig  *train_config,
+                                   const QksRng          *data_rng,
+                                   guint                  step)
+{
+  g_autoptr(QksSafetensorsWriter) writer = optimizer_writer (model, optimizer, train_config,
+                                                             data_rng, step);
+
+  return qks_safetensors_writer_to_bytes (writer);
+}
+
 static gboolean
 write_config_json (const char            *path,
                    const QksModelConfig  *config,
@@ -141,13 +187,9 @@ qks_checkpoint_save (const char            *directory,
 {
   g_autoptr(QksSafetensorsWriter) weights = NULL;
   g_autoptr(QksSafetensorsWriter) state = NULL;
-  g_autoptr(JsonNode) train_json = NULL;
   g_autofree char *model_path = g_build_filename (directory, QKS_CHECKPOINT_MODEL_FILE, NULL);
   g_autofree char *config_path = g_build_filename (directory, QKS_CHECKPOINT_CONFIG_FILE, NULL);
   g_autofree char *state_path = g_build_filename (directory, QKS_CHECKPOINT_OPTIMIZER_FILE, NULL);
-  g_autofree char *train_text = NULL;
-  g_autofree char *rng_text = NULL;
-  g_autofree char *step_text = g_strdup_printf ("%u", step);
 
   if (g_mkdir_with_parents (directory, 0755) != 0)
     {
@@ -166,16 +208,7 @@ qks_checkpoint_save (const char            *directory,
   if (optimizer == NULL)
     return TRUE;
 
-  train_json = qks_train_config_to_json (train_config);
-  train_text = json_to_text (train_json, FALSE);
-  rng_text = rng_to_text (data_rng);
-  state = qks_safetensors_writer_new ();
-  qks_safetensors_writer_add_metadata (state, KEY_STEP, step_text);
-  qks_safetensors_writer_add_metadata (state, KEY_TRAIN_CONFIG, train_text);
-  qks_safetensors_writer_add_metadata (state, KEY_DATA_RNG, rng_text);
-  qks_safetensors_writer_add_metadata (state, KEY_VERSION, PACKAGE_VERSION);
-  add_model_tensors (state, model, qks_optimizer_get_m (optimizer), "m.");
-  add_model_tensors (state, model, qks_optimizer_get_v (optimizer), "v.");
+  state = optimizer_writer (model, optimizer, train_config, data_rng, step);
   return qks_safetensors_writer_write (state, state_path, error);
 }
 
@@ -361,17 +394,31 @@ qks_checkpoint_load_model (const char  *path,
   return qks_checkpoint_model_from_safetensors (file, file_path, fallback, step, error);
 }
 
-static QksSafetensors *
-open_state (const char  *directory,
-            char       **path_out,
-            GError     **error)
+/**
+ * qks_checkpoint_train_config_from_safetensors:
+ * @state: an optimizer state (optimizer.safetensors)
+ * @origin: its name, for messages
+ *
+ * Reads the training configuration saved with the optimizer state.
+ */
+gboolean
+qks_checkpoint_train_config_from_safetensors (QksSafetensors  *state,
+                                              const char      *origin,
+                                              QksTrainConfig  *config,
+                                              GError         **error)
 {
-  g_autofree char *path = g_build_filename (directory, QKS_CHECKPOINT_OPTIMIZER_FILE, NULL);
-  QksSafetensors *file = qks_safetensors_open (path, error);
+  g_autoptr(JsonNode) node = NULL;
+  const char *text = qks_safetensors_get_metadata (state, KEY_TRAIN_CONFIG);
 
-  if (file != NULL && path_out != NULL)
-    *path_out = g_steal_pointer (&path);
-  return file;
+  if (text == NULL)
+    {
+      g_set_error (error, QKS_CHECKPOINT_ERROR, QKS_CHECKPOINT_ERROR_NOT_QKSCOPE,
+                   "“%s” holds no training configuration", origin);
+      return FALSE;
+    }
+  if ((node = parse_json (text, "training configuration", origin, error)) == NULL)
+    return FALSE;
+  return qks_train_config_from_json (config, node, error);
 }
 
 /**
@@ -384,22 +431,78 @@ qks_checkpoint_read_train_config (const char      *directory,
                                   QksTrainConfig  *config,
                                   GError         **error)
 {
-  g_autofree char *path = NULL;
-  g_autoptr(QksSafetensors) file = open_state (directory, &path, error);
-  g_autoptr(JsonNode) node = NULL;
-  const char *text;
+  g_autofree char *path = g_build_filename (directory, QKS_CHECKPOINT_OPTIMIZER_FILE, NULL);
+  g_autoptr(QksSafetensors) file = qks_safetensors_open (path, error);
 
   if (file == NULL)
     return FALSE;
-  if ((text = qks_safetensors_get_metadata (file, KEY_TRAIN_CONFIG)) == NULL)
+  return qks_checkpoint_train_config_from_safetensors (file, path, config, error);
+}
+
+/**
+ * qks_checkpoint_training_state_from_safetensors:
+ * @checkpoint: what the checkpoint is, for messages, e.g. "The checkpoint
+ *   in “run/”"
+ * @weights: its model.safetensors, named @weights_origin in messages
+ * @state: its optimizer.safetensors, named @state_origin in messages
+ * @model: a model of the checkpoint's configuration, whose weights are read
+ * @optimizer: its optimizer, whose moments and step are read
+ * @step: (out): the step of the checkpoint
+ * @data_rng: (out): the data stream where the run left it
+ *
+ * Leaves @model and @optimizer untouched when it fails.
+ */
+gboolean
+qks_checkpoint_training_state_from_safetensors (const char      *checkpoint,
+                                                QksSafetensors  *weights,
+                                                const char      *weights_origin,
+                                                QksSafetensors  *state,
+                                                const char      *state_origin,
+                                                QksModel        *model,
+                                                QksOptimizer    *optimizer,
+                                                guint           *step,
+                                                QksRng          *data_rng,
+                                                GError         **error)
+{
+  const QksParamLayout *layout = qks_model_get_layout (model);
+  guint n_tensors = qks_param_layout_get_n_tensors (layout);
+  guint weights_step, state_step;
+  gsize n = qks_model_get_n_params (model);
+  g_autofree qks_real *scratch = NULL;
+  QksRng rng;
+
+  if (!parse_step (weights, weights_origin, &weights_step, error) ||
+      !parse_step (state, state_origin, &state_step, error))
+    return FALSE;
+
+  if (weights_step != state_step)
     {
-      g_set_error (error, QKS_CHECKPOINT_ERROR, QKS_CHECKPOINT_ERROR_NOT_QKSCOPE,
-                   "“%s” holds no training configuration", path);
+      g_set_error (error, QKS_CHECKPOINT_ERROR, QKS_CHECKPOINT_ERROR_INCONSISTENT,
+                   "%s is inconsistent: its weights are from step %u and its optimizer "
+                   "state from step %u", checkpoint, weights_step, state_step);
       return FALSE;
     }
-  if ((node = parse_json (text, "training configuration", path, error)) == NULL)
+  if (!rng_from_text (qks_safetensors_get_metadata (state, KEY_DATA_RNG), &rng))
+    {
+      g_set_error (error, QKS_CHECKPOINT_ERROR, QKS_CHECKPOINT_ERROR_NOT_QKSCOPE,
+                   "“%s” lacks a valid data stream state", state_origin);
+      return FALSE;
+    }
+
+  /* Read into scratch first, so that a bad file leaves the model untouched. */
+  scratch = g_new (qks_real, 3 * MAX (n, 1));
+  if (!read_tensors (state, state_origin, layout, "m.", scratch, 2 * n_tensors, error) ||
+      !read_tensors (state, state_origin, layout, "v.", scratch + n, 2 * n_tensors, error) ||
+      !read_tensors (weights, weights_origin, layout, "", scratch + 2 * n, n_tensors, error))
     return FALSE;
-  return qks_train_config_from_json (config, node, error);
+
+  memcpy (qks_optimizer_get_m (optimizer), scratch, n * sizeof (qks_real));
+  memcpy (qks_optimizer_get_v (optimizer), scratch + n, n * sizeof (qks_real));
+  memcpy (qks_model_get_params (model), scratch + 2 * n, n * sizeof (qks_real));
+  qks_optimizer_set_step (optimizer, state_step);
+  *step = state_step;
+  *data_rng = rng;
+  return TRUE;
 }
 
 /**
@@ -418,45 +521,15 @@ qks_checkpoint_read_training_state (const char    *directory,
                                     GError       **error)
 {
   g_autofree char *model_path = g_build_filename (directory, QKS_CHECKPOINT_MODEL_FILE, NULL);
-  g_autofree char *state_path = NULL;
+  g_autofree char *state_path = g_build_filename (directory, QKS_CHECKPOINT_OPTIMIZER_FILE, NULL);
+  g_autofree char *checkpoint = g_strdup_printf ("The checkpoint in “%s”", directory);
   g_autoptr(QksSafetensors) weights = NULL;
   g_autoptr(QksSafetensors) state = NULL;
-  const QksParamLayout *layout = qks_model_get_layout (model);
-  guint n_tensors = qks_param_layout_get_n_tensors (layout);
-  guint weights_step, state_step;
-  gsize n = qks_model_get_n_params (model);
-  g_autofree qks_real *moments = NULL;
 
   if ((weights = qks_safetensors_open (model_path, error)) == NULL ||
-      (state = open_state (directory, &state_path, error)) == NULL ||
-      !parse_step (weights, model_path, &weights_step, error) ||
-      !parse_step (state, state_path, &state_step, error))
+      (state = qks_safetensors_open (state_path, error)) == NULL)
     return FALSE;
-
-  if (weights_step != state_step)
-    {
-      g_set_error (error, QKS_CHECKPOINT_ERROR, QKS_CHECKPOINT_ERROR_INCONSISTENT,
-                   "The checkpoint in “%s” is inconsistent: its weights are from step %u and "
-                   "its optimizer state from step %u", directory, weights_step, state_step);
-      return FALSE;
-    }
-  if (!rng_from_text (qks_safetensors_get_metadata (state, KEY_DATA_RNG), data_rng))
-    {
-      g_set_error (error, QKS_CHECKPOINT_ERROR, QKS_CHECKPOINT_ERROR_NOT_QKSCOPE,
-                   "“%s” lacks a valid data stream state", state_path);
-      return FALSE;
-    }
-
-  /* Read into scratch first, so that a bad file leaves the model untouched. */
-  moments = g_new (qks_real, 2 * MAX (n, 1));
-  if (!read_tensors (state, state_path, layout, "m.", moments, 2 * n_tensors, error) ||
-      !read_tensors (state, state_path, layout, "v.", moments + n, 2 * n_tensors, error) ||
-      !read_tensors (weights, model_path, layout, "", qks_model_get_params (model), n_tensors, error))
-    return FALSE;
-
-  memcpy (qks_optimizer_get_m (optimizer), moments, n * sizeof (qks_real));
-  memcpy (qks_optimizer_get_v (optimizer), moments + n, n * sizeof (qks_real));
-  qks_optimizer_set_step (optimizer, state_step);
-  *step = state_step;
-  return TRUE;
+  return qks_checkpoint_training_state_from_safetensors (checkpoint, weights, model_path,
+                                                         state, state_path, model, optimizer,
+                                                         step, data_rng, error);
 }

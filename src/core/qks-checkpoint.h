@@ -46,6 +46,11 @@ gboolean  qks_checkpoint_save                   (const char            *director
                                                  GError               **error);
 GBytes   *qks_checkpoint_model_to_bytes         (QksModel              *model,
                                                  guint                  step);
+GBytes   *qks_checkpoint_optimizer_to_bytes     (QksModel              *model,
+                                                 QksOptimizer          *optimizer,
+                                                 const QksTrainConfig  *train_config,
+                                                 const QksRng          *data_rng,
+                                                 guint                  step);
 QksModel *qks_checkpoint_load_model             (const char            *path,
                                                  guint                 *step,
                                                  GError               **error);
@@ -63,5 +68,21 @@ gboolean  qks_checkpoint_read_training_state    (const char            *director
                                                  guint                 *step,
                                                  QksRng                *data_rng,
                                                  GError               **error);
+
+/* The same from files already open (the blobs of a .qkrun checkpoint). */
+gboolean  qks_checkpoint_train_config_from_safetensors   (QksSafetensors  *state,
+                                                          const char      *origin,
+                                                          QksTrainConfig  *config,
+                                                          GError         **error);
+gboolean  qks_checkpoint_training_state_from_safetensors (const char      *checkpoint,
+                                                          QksSafetensors  *weights,
+                                                          const char      *weights_origin,
+                                                          QksSafetensors  *state,
+                                                          const char      *state_origin,
+                                                          QksModel        *model,
+                                                          QksOptimizer    *optimizer,
+                                                          guint           *step,
+                                                          QksRng          *data_rng,
+                                                          GError         **error);
 
 G_END_DECLS

@@ -111,6 +111,30 @@ qks_diag_context_get_options (QksDiagContext *self)
   return &self->options;
 }
 
+/**
+ * qks_diag_context_set_reference_erank:
+ * @erank_pct: the layer's QK erank_pct at the run's first snapshot
+ *
+ * Sets what the rank-collapse rule compares @layer with, in a context
+ * that continues a run whose first snapshot it did not see (a resumed
+ * run).
+ */
+void
+qks_diag_context_set_reference_erank (QksDiagContext *self,
+                                      guint           layer,
+                                      double          erank_pct)
+{
+  g_mutex_lock (&self->mutex);
+  while (self->reference_erank->len <= layer)
+    {
+      double missing = NAN;
+
+      g_array_append_val (self->reference_erank, missing);
+    }
+  g_array_index (self->reference_erank, double, layer) = erank_pct;
+  g_mutex_unlock (&self->mutex);
+}
+
 /* Nulls -------------------------------------------------------------------- */
 
 static char *

@@ -48,6 +48,9 @@ gboolean        qks_diag_null_from_string  (const char            *name,
 QksDiagContext *qks_diag_context_new       (const QksDiagOptions  *options);
 void            qks_diag_context_free      (QksDiagContext        *self);
 const QksDiagOptions *qks_diag_context_get_options (QksDiagContext *self);
+void            qks_diag_context_set_reference_erank (QksDiagContext *self,
+                                                      guint           layer,
+                                                      double          erank_pct);
 QksSnapshot    *qks_diag_run               (QksDiagContext        *self,
                                             const QksDiagInput    *input,
                                             GError               **error);

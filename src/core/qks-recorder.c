@@ -74,6 +74,26 @@ compute_snapshot (gpointer data,
   qks_run_writer_append_snapshot (self->writer, snapshot);
 }
 
+static QksRecorder *
+recorder_new (const QksDiagOptions *options)
+{
+  QksRecorder *self = g_new0 (QksRecorder, 1);
+  QksDiagOptions background = *options;
+
+  g_mutex_init (&self->mutex);
+  background.background = TRUE;
+  self->context = qks_diag_context_new (&background);
+  return self;
+}
+
+static char *
+config_to_text (const QksTrainConfig *config)
+{
+  g_autoptr(JsonNode) node = qks_train_config_to_json (config);
+
+  return qks_json_to_string (node, FALSE);
+}
+
 /**
  * qks_recorder_new:
  * @run_path: the .qkrun file to create
@@ -89,17 +109,81 @@ qks_recorder_new (const char            *run_path,
                   gboolean               overwrite,
                   GError               **error)
 {
-  g_autoptr(QksRecorder) self = g_new0 (QksRecorder, 1);
-  g_autoptr(JsonNode) config_json = qks_train_config_to_json (config);
-  g_autofree char *config_text = qks_json_to_string (config_json, FALSE);
+  g_autoptr(QksRecorder) self = recorder_new (options);
+  g_autofree char *config_text = config_to_text (config);
 
-  QksDiagOptions background = *options;
-
-  g_mutex_init (&self->mutex);
-  background.background = TRUE;
-  self->context = qks_diag_context_new (&background);
   self->writer = qks_run_writer_create (run_path, config_text, overwrite, error);
   if (self->writer == NULL)
+    return NULL;
+  self->pool = g_thread_pool_new (compute_snapshot, self, 1, TRUE, error);
+  if (self->pool == NULL)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/* A resumed run's rank-collapse events compare with the run's first
+ * snapshot, as they did before it was stopped: the diagnostics context
+ * takes each layer's reference from the file. */
+static gboolean
+restore_rank_references (QksRecorder           *self,
+                         const char            *run_path,
+                         const QksTrainConfig  *config,
+                         guint                  resume_step,
+                         GError               **error)
+{
+  g_autoptr(QksRunReader) reader = qks_run_reader_open (run_path, error);
+
+  if (reader == NULL)
+    return FALSE;
+  for (guint layer = 0; layer < config->model.n_layers; layer++)
+    {
+      g_autoptr(GArray) series = qks_run_reader_load_metric_series (reader, layer, QKS_WHOLE_LAYER,
+                                                                    QKS_FORM_QK, "erank_pct", error);
+      const QksMetricPoint *first;
+
+      if (series == NULL)
+        return FALSE;
+      if (series->len == 0)
+        continue;
+      first = &g_array_index (series, QksMetricPoint, 0);
+      if (first->step <= resume_step)
+        qks_diag_context_set_reference_erank (self->context, layer, first->value);
+    }
+  return TRUE;
+}
+
+/**
+ * qks_recorder_new_append:
+ * @run_path: the .qkrun file of the run that @config continues
+ * @config: the resumed run's configuration; it replaces the file's
+ * @resume_step: the step of the checkpoint the run resumes from
+ *
+ * Reopens a run to continue it (qks_trainer_new_from_run()): every record
+ * of a step after @resume_step is dropped before this returns, so that the
+ * file holds one history, and the resumed run's records follow.
+ *
+ * Returns: (transfer full): a recorder, or %NULL with @error naming the
+ *   file and what is wrong with it (it cannot be written, it is damaged).
+ */
+QksRecorder *
+qks_recorder_new_append (const char            *run_path,
+                         const QksTrainConfig  *config,
+                         guint                  resume_step,
+                         const QksDiagOptions  *options,
+                         GError               **error)
+{
+  g_autoptr(QksRecorder) self = recorder_new (options);
+  g_autofree char *config_text = config_to_text (config);
+
+  if (!restore_rank_references (self, run_path, config, resume_step, error))
+    return NULL;
+  if ((self->writer = qks_run_writer_open_append (run_path, error)) == NULL)
+    return NULL;
+  qks_run_writer_discard_after (self->writer, resume_step);
+  /* Waiting here lets a file that cannot be written fail now, with the
+   * file as it was, and lets the caller read the history it continues. */
+  if (!qks_run_writer_replace_config (self->writer, config_text, error) ||
+      !qks_run_writer_flush (self->writer, error))
     return NULL;
   self->pool = g_thread_pool_new (compute_snapshot, self, 1, TRUE, error);
   if (self->pool == NULL)
@@ -128,16 +212,25 @@ on_snapshot_due (QksDiagInput *input,
   qks_recorder_add_input (user_data, input);
 }
 
+static void
+on_checkpoint_due (QksTrainer *trainer,
+                   gpointer    user_data)
+{
+  qks_recorder_add_checkpoint (user_data, trainer);
+}
+
 /**
  * qks_recorder_attach:
  *
- * Takes @trainer's diagnostic snapshots (its snapshot function).
+ * Takes @trainer's diagnostic snapshots and checkpoints (its snapshot and
+ * checkpoint functions).
  */
 void
 qks_recorder_attach (QksRecorder *self,
                      QksTrainer  *trainer)
 {
   qks_trainer_set_snapshot_func (trainer, on_snapshot_due, self);
+  qks_trainer_set_checkpoint_func (trainer, on_checkpoint_due, self);
 }
 
 void
@@ -188,17 +281,26 @@ qks_recorder_add_input (QksRecorder  *self,
 /**
  * qks_recorder_add_checkpoint:
  *
- * Copies @model's weights, as a safetensors file, into the run. Call it
- * from the thread that owns the model.
+ * Copies @trainer's state at its current step into the run: the weights
+ * and the optimizer state (moments, step, data stream, configuration), as
+ * a checkpoint folder's model.safetensors and optimizer.safetensors hold
+ * them, so that the run can resume from it. Call it from the thread that
+ * owns the trainer (its checkpoint function does).
  */
 void
 qks_recorder_add_checkpoint (QksRecorder *self,
-                             QksModel    *model,
-                             guint        step)
+                             QksTrainer  *trainer)
 {
-  g_autoptr(GBytes) bytes = qks_checkpoint_model_to_bytes (model, step);
+  guint step = qks_trainer_get_step (trainer);
+  QksModel *model = qks_trainer_get_model (trainer);
+  g_autoptr(GBytes) weights = qks_checkpoint_model_to_bytes (model, step);
+  g_autoptr(GBytes) optimizer = qks_checkpoint_optimizer_to_bytes (model,
+                                                                   qks_trainer_get_optimizer (trainer),
+                                                                   qks_trainer_get_config (trainer),
+                                                                   qks_trainer_get_data_rng (trainer),
+                                                                   step);
 
-  qks_run_writer_append_checkpoint (self->writer, step, bytes);
+  qks_run_writer_append_checkpoint (self->writer, step, weights, optimizer);
 }
 
 /**

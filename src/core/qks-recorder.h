@@ -30,6 +30,11 @@ QksRecorder *qks_recorder_new                (const char             *run_path,
                                               const QksDiagOptions   *options,
                                               gboolean                overwrite,
                                               GError                **error);
+QksRecorder *qks_recorder_new_append         (const char             *run_path,
+                                              const QksTrainConfig   *config,
+                                              guint                   resume_step,
+                                              const QksDiagOptions   *options,
+                                              GError                **error);
 void         qks_recorder_free               (QksRecorder            *self);
 void         qks_recorder_attach             (QksRecorder            *self,
                                               QksTrainer             *trainer);
@@ -42,8 +47,7 @@ void         qks_recorder_add_step           (QksRecorder            *self,
 void         qks_recorder_add_input          (QksRecorder            *self,
                                               QksDiagInput           *input);
 void         qks_recorder_add_checkpoint     (QksRecorder            *self,
-                                              QksModel               *model,
-                                              guint                   step);
+                                              QksTrainer             *trainer);
 gboolean     qks_recorder_finish             (QksRecorder            *self,
                                               GError                **error);
 double       qks_recorder_get_diag_seconds   (QksRecorder            *self);

@@ -23,6 +23,7 @@ extern const char *const qks_run_snapshot_tables[6];
 extern const char *const qks_run_step_tables[8];
 
 extern const char qks_run_schema_sql[];
+extern const char qks_run_add_optimizer_column_sql[];
 
 gboolean qks_run_open_database  (const char   *path,
                                  gboolean      writable,
@@ -45,6 +46,12 @@ gboolean qks_run_prepare        (sqlite3      *db,
                                  sqlite3_stmt **stmt,
                                  const char   *path,
                                  GError      **error);
+
+gboolean qks_run_has_optimizer_column  (sqlite3      *db,
+                                       const char   *path,
+                                       gboolean     *has,
+                                       GError      **error);
+void     qks_run_remove_database_files (const char   *path);
 
 char    *qks_run_chain_to_string   (const guint *chain,
                                     guint        length);

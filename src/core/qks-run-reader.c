@@ -871,3 +871,96 @@ qks_run_reader_load_checkpoint (QksRunReader  *self,
     }
   return g_bytes_new (data, (gsize) n_bytes);
 }
+
+/**
+ * qks_run_reader_list_resumable_steps:
+ *
+ * Returns: (transfer full) (element-type guint): the steps with a
+ *   checkpoint that holds the optimizer state as well as the weights, from
+ *   which the run can resume, ascending (none in a file written before
+ *   checkpoints kept it).
+ */
+GArray *
+qks_run_reader_list_resumable_steps (QksRunReader  *self,
+                                     GError       **error)
+{
+  gboolean has_column;
+
+  if (!qks_run_has_optimizer_column (self->db, self->path, &has_column, error))
+    return NULL;
+  if (!has_column)
+    return g_array_new (FALSE, FALSE, sizeof (guint));
+  return list_uints (self, "SELECT step FROM checkpoints WHERE optimizer IS NOT NULL ORDER BY step",
+                     "listing its checkpoints", error);
+}
+
+static GBytes *
+column_bytes (sqlite3_stmt *stmt,
+              int           column)
+{
+  gsize n_bytes = (gsize) sqlite3_column_bytes (stmt, column);
+
+  /* A zero-length BLOB may come back as a NULL pointer. */
+  if (n_bytes == 0)
+    return g_bytes_new (NULL, 0);
+  return g_bytes_new (sqlite3_column_blob (stmt, column), n_bytes);
+}
+
+/**
+ * qks_run_reader_load_training_state:
+ * @weights: (out) (transfer full): the weights' safetensors bytes
+ * @optimizer: (out) (transfer full): the optimizer state's safetensors bytes
+ *
+ * Reads both parts of the checkpoint at @step, from its one row.
+ *
+ * Returns: %FALSE with %QKS_RUN_ERROR_NOT_FOUND when there is no checkpoint
+ *   at @step or it holds only the weights, %QKS_RUN_ERROR_CORRUPT when
+ *   its weights are not as long as recorded.
+ */
+gboolean
+qks_run_reader_load_training_state (QksRunReader  *self,
+                                    guint          step,
+                                    GBytes       **weights,
+                                    GBytes       **optimizer,
+                                    GError       **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree char *doing = g_strdup_printf ("reading the checkpoint of step %u", step);
+  gboolean has_column, has_row;
+  gint64 n_bytes;
+
+  if (!qks_run_has_optimizer_column (self->db, self->path, &has_column, error))
+    return FALSE;
+  if (!prepare (self, has_column ? "SELECT n_bytes, data, optimizer FROM checkpoints WHERE step = ?1"
+                                 : "SELECT n_bytes, data, NULL FROM checkpoints WHERE step = ?1",
+                &stmt, error))
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, step);
+  if (!next_row (self, stmt, &has_row, doing, error))
+    return FALSE;
+  if (!has_row)
+    {
+      g_set_error (error, QKS_RUN_ERROR, QKS_RUN_ERROR_NOT_FOUND,
+                   "“%s” has no checkpoint of step %u", self->path, step);
+      return FALSE;
+    }
+  if (sqlite3_column_type (stmt, 2) == SQLITE_NULL)
+    {
+      g_set_error (error, QKS_RUN_ERROR, QKS_RUN_ERROR_NOT_FOUND,
+                   "The checkpoint of step %u in “%s” holds only the weights, not the "
+                   "optimizer state", step, self->path);
+      return FALSE;
+    }
+  n_bytes = sqlite3_column_int64 (stmt, 0);
+  if (sqlite3_column_type (stmt, 1) != SQLITE_BLOB ||
+      sqlite3_column_bytes (stmt, 1) != n_bytes)
+    return corrupt (error, self->path, "the checkpoint of step %u is not the %" G_GINT64_FORMAT
+                    " bytes it should be", step, n_bytes);
+  if (sqlite3_column_type (stmt, 2) != SQLITE_BLOB)
+    return corrupt (error, self->path, "the optimizer state of the checkpoint of step %u is "
+                    "not a BLOB", step);
+
+  *weights = column_bytes (stmt, 1);
+  *optimizer = column_bytes (stmt, 2);
+  return TRUE;
+}

@@ -30,6 +30,7 @@ typedef enum
   OP_SNAPSHOT,
   OP_CHECKPOINT,
   OP_DISCARD_AFTER,
+  OP_CONFIG,
   OP_SIZE_LIMIT,
   OP_QUIT,
 } OpKind;
@@ -41,6 +42,8 @@ typedef struct
   QksStepRecord  record;
   QksSnapshot   *snapshot;
   GBytes        *bytes;
+  GBytes        *optimizer;
+  char          *text;
   guint64        size_limit;
 } WriterOp;
 
@@ -60,6 +63,7 @@ enum
   STMT_CURVE,
   STMT_EVENT,
   STMT_CHECKPOINT,
+  STMT_CONFIG,
   STMT_DELETE_SNAPSHOT,  /* one per snapshot table, in qks_run_snapshot_tables' order */
   N_STATEMENTS = STMT_DELETE_SNAPSHOT + G_N_ELEMENTS (qks_run_snapshot_tables),
 };
@@ -92,7 +96,9 @@ static const char *const statement_sql[STMT_DELETE_SNAPSHOT] = {
   [STMT_EVENT] =
     "INSERT INTO events (step, seq, layer, kind, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
   [STMT_CHECKPOINT] =
-    "INSERT OR REPLACE INTO checkpoints (step, wall_time, n_bytes, data) VALUES (?1, ?2, ?3, ?4)",
+    "INSERT OR REPLACE INTO checkpoints (step, wall_time, n_bytes, data, optimizer) "
+    "VALUES (?1, ?2, ?3, ?4, ?5)",
+  [STMT_CONFIG] = "UPDATE config SET json = ?1 WHERE id = 1",
 };
 
 /* The connection and its statements belong to the writer thread while it
@@ -165,6 +171,8 @@ writer_op_free (WriterOp *op)
 {
   g_clear_pointer (&op->snapshot, qks_snapshot_free);
   g_clear_pointer (&op->bytes, g_bytes_unref);
+  g_clear_pointer (&op->optimizer, g_bytes_unref);
+  g_free (op->text);
   g_free (op);
 }
 
@@ -535,25 +543,41 @@ write_snapshot (QksRunWriter       *self,
   return TRUE;
 }
 
+static int
+bind_bytes (sqlite3_stmt *stmt,
+            int           index,
+            GBytes       *bytes)
+{
+  gsize n_bytes;
+  gconstpointer data;
+
+  if (bytes == NULL)
+    return sqlite3_bind_null (stmt, index);
+  data = g_bytes_get_data (bytes, &n_bytes);
+  if (n_bytes == 0)
+    return sqlite3_bind_zeroblob (stmt, index, 0);
+  return sqlite3_bind_blob64 (stmt, index, data, n_bytes, SQLITE_STATIC);
+}
+
+/* The weights and the optimizer state are one row: one cannot be
+ * replaced without the other. */
 static gboolean
 write_checkpoint (QksRunWriter  *self,
                   guint          step,
-                  GBytes        *bytes,
+                  GBytes        *weights,
+                  GBytes        *optimizer,
                   GError       **error)
 {
   sqlite3_stmt *stmt = self->statements[STMT_CHECKPOINT];
   g_autofree char *doing = g_strdup_printf ("writing the checkpoint of step %u", step);
-  gsize n_bytes;
-  gconstpointer data = g_bytes_get_data (bytes, &n_bytes);
   int rc;
 
   sqlite3_bind_int64 (stmt, 1, step);
   sqlite3_bind_double (stmt, 2, g_get_real_time () / 1e6);
-  sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) n_bytes);
-  if (n_bytes == 0)
-    rc = sqlite3_bind_zeroblob (stmt, 4, 0);
-  else
-    rc = sqlite3_bind_blob64 (stmt, 4, data, n_bytes, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, (sqlite3_int64) g_bytes_get_size (weights));
+  rc = bind_bytes (stmt, 4, weights);
+  if (rc == SQLITE_OK)
+    rc = bind_bytes (stmt, 5, optimizer);
   if (rc != SQLITE_OK)
     {
       /* Beyond SQLite's 1 GB limit on a value (SQLITE_TOOBIG). */
@@ -562,8 +586,28 @@ write_checkpoint (QksRunWriter  *self,
       return FALSE;
     }
   if (!run_statement (self, stmt, doing, error))
-    return FALSE;
+    {
+      sqlite3_clear_bindings (stmt);
+      return FALSE;
+    }
   sqlite3_clear_bindings (stmt);  /* lets the bytes go */
+  return TRUE;
+}
+
+static gboolean
+write_config (QksRunWriter  *self,
+              const char    *config_json,
+              GError       **error)
+{
+  sqlite3_stmt *stmt = self->statements[STMT_CONFIG];
+
+  sqlite3_bind_text (stmt, 1, config_json, -1, SQLITE_STATIC);
+  if (!run_statement (self, stmt, "replacing the run’s configuration", error))
+    {
+      sqlite3_clear_bindings (stmt);
+      return FALSE;
+    }
+  sqlite3_clear_bindings (stmt);
   return TRUE;
 }
 
@@ -631,9 +675,11 @@ run_op (QksRunWriter  *self,
     case OP_SNAPSHOT:
       return write_snapshot (self, op->snapshot, error);
     case OP_CHECKPOINT:
-      return write_checkpoint (self, op->step, op->bytes, error);
+      return write_checkpoint (self, op->step, op->bytes, op->optimizer, error);
     case OP_DISCARD_AFTER:
       return discard_after (self, op->step, error);
+    case OP_CONFIG:
+      return write_config (self, op->text, error);
     case OP_SIZE_LIMIT:
       return set_size_limit (self, op->size_limit, error);
     case OP_QUIT:
@@ -796,6 +842,22 @@ set_journal_mode (QksRunWriter  *self,
   return qks_run_exec (self->db, pragmas, self->path, NULL, error);
 }
 
+/* A file from before checkpoints kept the optimizer state gains the
+ * column (NULL in its old rows), so that this writer can fill it. */
+static gboolean
+add_optimizer_column (QksRunWriter  *self,
+                      GError       **error)
+{
+  gboolean has;
+
+  if (!qks_run_has_optimizer_column (self->db, self->path, &has, error))
+    return FALSE;
+  if (has)
+    return TRUE;
+  return qks_run_exec (self->db, qks_run_add_optimizer_column_sql, self->path,
+                       "adding the optimizer state to its checkpoints", error);
+}
+
 /**
  * qks_run_writer_open_append:
  *
@@ -834,27 +896,14 @@ qks_run_writer_open_append (const char  *path,
                    path, version, QKS_RUN_SCHEMA_VERSION);
       return NULL;
     }
-  if (!set_journal_mode (self, error) || !prepare_statements (self, error) ||
-      !load_series (self, error))
+  if (!set_journal_mode (self, error) || !add_optimizer_column (self, error) ||
+      !prepare_statements (self, error) || !load_series (self, error))
     return NULL;
 
   self->thread = g_thread_try_new ("qks-run-writer", writer_thread, self, error);
   if (self->thread == NULL)
     return NULL;
   return g_steal_pointer (&self);
-}
-
-static void
-remove_database_files (const char *path)
-{
-  const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
-
-  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
-    {
-      g_autofree char *name = g_strconcat (path, suffixes[i], NULL);
-
-      g_remove (name);
-    }
 }
 
 static gboolean
@@ -1042,7 +1091,7 @@ qks_run_writer_create (const char  *path,
 
   if (!build_empty_run (tmp_path, path, config_json, error))
     {
-      remove_database_files (tmp_path);
+      qks_run_remove_database_files (tmp_path);
       return NULL;
     }
 
@@ -1058,7 +1107,7 @@ qks_run_writer_create (const char  *path,
     }
   if (!move_into_place (tmp_path, path, overwrite, error))
     {
-      remove_database_files (tmp_path);
+      qks_run_remove_database_files (tmp_path);
       return NULL;
     }
 
@@ -1200,25 +1249,71 @@ qks_run_writer_append_snapshot (QksRunWriter *self,
 
 /**
  * qks_run_writer_append_checkpoint:
- * @safetensors: the bytes of a safetensors file (a reference is taken)
+ * @weights: the bytes of the weights' safetensors file, as model.safetensors
+ *   holds them (a reference is taken)
+ * @optimizer: (nullable): the bytes of the optimizer state's safetensors
+ *   file, as optimizer.safetensors holds them (a reference is taken), or
+ *   %NULL for weights only (a checkpoint that cannot be resumed)
  *
- * Queues the weights at @step. Returns at once.
+ * Queues the checkpoint at @step; it replaces one of the same step,
+ * weights and optimizer state together. Returns at once.
  */
 void
 qks_run_writer_append_checkpoint (QksRunWriter *self,
                                   guint         step,
-                                  GBytes       *safetensors)
+                                  GBytes       *weights,
+                                  GBytes       *optimizer)
 {
   WriterOp *op;
 
   g_return_if_fail (self != NULL && self->thread != NULL);
-  g_return_if_fail (safetensors != NULL);
+  g_return_if_fail (weights != NULL);
 
   op = g_new0 (WriterOp, 1);
   op->kind = OP_CHECKPOINT;
   op->step = step;
-  op->bytes = g_bytes_ref (safetensors);
+  op->bytes = g_bytes_ref (weights);
+  op->optimizer = optimizer != NULL ? g_bytes_ref (optimizer) : NULL;
   push_op (self, op);
+}
+
+/**
+ * qks_run_writer_replace_config:
+ * @config_json: the run's configuration, a JSON object
+ *
+ * Queues a new configuration for the run (a resumed run that goes on for
+ * more steps). Returns at once.
+ *
+ * Returns: %FALSE with %QKS_RUN_ERROR_INVALID, queuing nothing, when
+ *   @config_json is not a JSON object.
+ */
+gboolean
+qks_run_writer_replace_config (QksRunWriter  *self,
+                               const char    *config_json,
+                               GError       **error)
+{
+  g_autoptr(JsonNode) config = NULL;
+  g_autoptr(GError) json_error = NULL;
+  WriterOp *op;
+
+  g_return_val_if_fail (self != NULL && self->thread != NULL, FALSE);
+  g_return_val_if_fail (config_json != NULL, FALSE);
+
+  config = qks_json_parse_strict (config_json, strlen (config_json), 64, &json_error);
+  if (config == NULL || !JSON_NODE_HOLDS_OBJECT (config))
+    {
+      g_set_error (error, QKS_RUN_ERROR, QKS_RUN_ERROR_INVALID,
+                   "Could not store a configuration in “%s”: it is not a JSON object%s%s",
+                   self->path, json_error != NULL ? ": " : "",
+                   json_error != NULL ? json_error->message : "");
+      return FALSE;
+    }
+
+  op = g_new0 (WriterOp, 1);
+  op->kind = OP_CONFIG;
+  op->text = g_strdup (config_json);
+  push_op (self, op);
+  return TRUE;
 }
 
 /**

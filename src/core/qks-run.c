@@ -97,15 +97,26 @@
  * detail, null_law, estimator and threshold may be NULL. The fit's REALs
  * keep every value but NaN (NULL, read back as NaN) and −0.0 (read as 0.0).
  *
- * checkpoints: the weights at a step
+ * checkpoints: the training state at a step, as a checkpoint folder holds
+ *   it (qks-checkpoint.h), in one row so that the two parts always match
  *   step       INTEGER PRIMARY KEY
  *   wall_time  REAL     seconds since the Unix epoch, when it was written
  *   n_bytes    INTEGER  length of data
- *   data       BLOB     a safetensors file, byte for byte
+ *   data       BLOB     the weights: model.safetensors, byte for byte
+ *   optimizer  BLOB     optimizer.safetensors, byte for byte: AdamW's
+ *                       moments m.NAME and v.NAME, and in its metadata the
+ *                       step, the training configuration and the data
+ *                       stream's state. NULL when the checkpoint holds only
+ *                       the weights; such a checkpoint cannot be resumed.
+ *   Files written before the optimizer column existed lack it; a writer
+ *   that appends to one adds it (NULL in the old rows). Nothing else
+ *   changed, so the schema version stays 1.
  *
  * Appending a snapshot, a step record or a checkpoint at a step already in
  * the file replaces it (a resumed run redoes the steps after its last
- * checkpoint). */
+ * checkpoint). A run resumes from its latest checkpoint that has an
+ * optimizer state, after the writer dropped every record of a later step,
+ * so that the file holds one history. */
 
 #include "config.h"
 
@@ -225,8 +236,13 @@ const char qks_run_schema_sql[] =
   "  step       INTEGER PRIMARY KEY,\n"
   "  wall_time  REAL NOT NULL,\n"
   "  n_bytes    INTEGER NOT NULL,\n"
-  "  data       BLOB NOT NULL\n"
+  "  data       BLOB NOT NULL,\n"
+  "  optimizer  BLOB\n"
   ");\n";
+
+/* Files of schema version 1 made before the optimizer state was kept. */
+const char qks_run_add_optimizer_column_sql[] =
+  "ALTER TABLE checkpoints ADD COLUMN optimizer BLOB";
 
 /**
  * qks_run_set_error:
@@ -377,6 +393,41 @@ query_int (sqlite3     *db,
     }
   *value = sqlite3_column_int64 (stmt, 0);
   return TRUE;
+}
+
+/**
+ * qks_run_has_optimizer_column:
+ * @has: (out): whether the checkpoints table has the optimizer column
+ *
+ * Files from before the optimizer state was kept lack it (see above).
+ */
+gboolean
+qks_run_has_optimizer_column (sqlite3     *db,
+                              const char  *path,
+                              gboolean    *has,
+                              GError     **error)
+{
+  gint64 count;
+
+  if (!query_int (db, "SELECT count(*) FROM pragma_table_info('checkpoints') "
+                  "WHERE name = 'optimizer'", &count, path, error))
+    return FALSE;
+  *has = count > 0;
+  return TRUE;
+}
+
+/* The database and what SQLite may keep beside it. */
+void
+qks_run_remove_database_files (const char *path)
+{
+  const char *suffixes[] = { "", "-wal", "-shm", "-journal" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *name = g_strconcat (path, suffixes[i], NULL);
+
+      g_remove (name);
+    }
 }
 
 static gboolean

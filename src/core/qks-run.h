@@ -85,7 +85,11 @@ void          qks_run_writer_append_snapshot       (QksRunWriter         *self,
                                                     QksSnapshot          *snapshot);
 void          qks_run_writer_append_checkpoint     (QksRunWriter         *self,
                                                     guint                 step,
-                                                    GBytes               *safetensors);
+                                                    GBytes               *weights,
+                                                    GBytes               *optimizer);
+gboolean      qks_run_writer_replace_config        (QksRunWriter         *self,
+                                                    const char           *config_json,
+                                                    GError              **error);
 void          qks_run_writer_discard_after         (QksRunWriter         *self,
                                                     guint                 step);
 void          qks_run_writer_set_size_limit        (QksRunWriter         *self,
@@ -138,6 +142,18 @@ GArray       *qks_run_reader_list_checkpoint_steps (QksRunReader         *self,
                                                     GError              **error);
 GBytes       *qks_run_reader_load_checkpoint       (QksRunReader         *self,
                                                     guint                 step,
+                                                    GError              **error);
+GArray       *qks_run_reader_list_resumable_steps  (QksRunReader         *self,
+                                                    GError              **error);
+gboolean      qks_run_reader_load_training_state   (QksRunReader         *self,
+                                                    guint                 step,
+                                                    GBytes              **weights,
+                                                    GBytes              **optimizer,
+                                                    GError              **error);
+
+/* Copying, also while a writer appends (qks-run-copy.c) */
+gboolean      qks_run_copy                         (const char           *source,
+                                                    const char           *dest,
                                                     GError              **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QksRunWriter, qks_run_writer_free)

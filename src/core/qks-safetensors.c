@@ -474,12 +474,30 @@ QksSafetensors *
 qks_safetensors_new_from_bytes (GBytes  *bytes,
                                 GError **error)
 {
+  return qks_safetensors_new_from_named_bytes (bytes, "safetensors data", error);
+}
+
+/**
+ * qks_safetensors_new_from_named_bytes:
+ * @bytes: a whole safetensors file; it is kept (not copied) as long as the
+ *   result lives
+ * @display_name: what the bytes are, for messages (e.g. where they were
+ *   stored)
+ *
+ * As qks_safetensors_new_from_bytes(), with messages that name the bytes.
+ */
+QksSafetensors *
+qks_safetensors_new_from_named_bytes (GBytes      *bytes,
+                                      const char  *display_name,
+                                      GError     **error)
+{
   g_autoptr(QksSafetensors) self = NULL;
 
   g_return_val_if_fail (bytes != NULL, NULL);
+  g_return_val_if_fail (display_name != NULL, NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  self = qks_safetensors_new ("safetensors data");
+  self = qks_safetensors_new (display_name);
   self->bytes = g_bytes_ref (bytes);
   if (!load (self, error))
     return NULL;

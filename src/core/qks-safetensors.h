@@ -54,6 +54,9 @@ QksSafetensors       *qks_safetensors_open                (const char           
                                                            GError               **error);
 QksSafetensors       *qks_safetensors_new_from_bytes      (GBytes                *bytes,
                                                            GError               **error);
+QksSafetensors       *qks_safetensors_new_from_named_bytes (GBytes               *bytes,
+                                                           const char           *display_name,
+                                                           GError              **error);
 QksSafetensors       *qks_safetensors_ref                 (QksSafetensors        *self);
 void                  qks_safetensors_unref               (QksSafetensors        *self);
 

@@ -13,6 +13,7 @@
 #include "qks-blas.h"
 #include "qks-checkpoint.h"
 #include "qks-parallel.h"
+#include "qks-run.h"
 #include "qks-trainer.h"
 
 G_DEFINE_QUARK (qks-trainer-error-quark, qks_trainer_error)
@@ -35,6 +36,8 @@ struct _QksTrainer
   gpointer              progress_data;
   QksTrainSnapshotFunc  snapshot_func;
   gpointer              snapshot_data;
+  QksTrainCheckpointFunc checkpoint_func;
+  gpointer              checkpoint_data;
 
   GThread              *thread;
   GMutex                mutex;
@@ -429,6 +432,139 @@ qks_trainer_new_from_checkpoint (const char  *directory,
   return g_steal_pointer (&self);
 }
 
+/* The parts of a run's checkpoint, named for messages. */
+typedef struct
+{
+  guint           step;
+  char           *weights_origin;
+  char           *state_origin;
+  QksSafetensors *weights;
+  QksSafetensors *state;
+} RunCheckpoint;
+
+static void
+run_checkpoint_clear (RunCheckpoint *checkpoint)
+{
+  g_clear_pointer (&checkpoint->weights_origin, g_free);
+  g_clear_pointer (&checkpoint->state_origin, g_free);
+  g_clear_pointer (&checkpoint->weights, qks_safetensors_unref);
+  g_clear_pointer (&checkpoint->state, qks_safetensors_unref);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (RunCheckpoint, run_checkpoint_clear)
+
+/* The latest checkpoint of @run_path that holds the optimizer state. */
+static gboolean
+open_run_checkpoint (const char     *run_path,
+                     RunCheckpoint  *checkpoint,
+                     GError        **error)
+{
+  g_autoptr(QksRunReader) reader = NULL;
+  g_autoptr(GArray) all = NULL;
+  g_autoptr(GArray) resumable = NULL;
+  g_autoptr(GBytes) weights = NULL;
+  g_autoptr(GBytes) state = NULL;
+
+  if ((reader = qks_run_reader_open (run_path, error)) == NULL ||
+      (all = qks_run_reader_list_checkpoint_steps (reader, error)) == NULL ||
+      (resumable = qks_run_reader_list_resumable_steps (reader, error)) == NULL)
+    return FALSE;
+  if (all->len == 0)
+    {
+      g_set_error (error, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_RESUME,
+                   "The run “%s” cannot be resumed: it holds no checkpoint (a run saves one "
+                   "every checkpoint interval and when it ends or is stopped)", run_path);
+      return FALSE;
+    }
+  if (resumable->len == 0)
+    {
+      g_set_error (error, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_RESUME,
+                   "The run “%s” cannot be resumed: its checkpoints (the latest at step %u) hold "
+                   "only the weights, not the optimizer state (older QK Scope versions kept "
+                   "only the weights)", run_path, g_array_index (all, guint, all->len - 1));
+      return FALSE;
+    }
+
+  checkpoint->step = g_array_index (resumable, guint, resumable->len - 1);
+  checkpoint->weights_origin = g_strdup_printf ("%s, checkpoint of step %u (weights)",
+                                                run_path, checkpoint->step);
+  checkpoint->state_origin = g_strdup_printf ("%s, checkpoint of step %u (optimizer state)",
+                                              run_path, checkpoint->step);
+  if (!qks_run_reader_load_training_state (reader, checkpoint->step, &weights, &state, error))
+    return FALSE;
+  checkpoint->weights = qks_safetensors_new_from_named_bytes (weights, checkpoint->weights_origin, error);
+  if (checkpoint->weights == NULL)
+    return FALSE;
+  checkpoint->state = qks_safetensors_new_from_named_bytes (state, checkpoint->state_origin, error);
+  return checkpoint->state != NULL;
+}
+
+/**
+ * qks_trainer_new_from_run:
+ * @run_path: a .qkrun file
+ * @steps: the new total number of steps, or 0 to keep the run's
+ *
+ * Resumes a run from the latest checkpoint in its file that holds the
+ * optimizer state, exactly as qks_trainer_new_from_checkpoint() resumes
+ * from a folder: weights, optimizer moments, step and data stream. The
+ * file is only read; the recorder that continues it
+ * (qks_recorder_new_append()) drops its records after that checkpoint.
+ *
+ * Returns: (transfer full): a trainer at the checkpoint's step, or %NULL
+ *   with @error naming the file: %QKS_TRAINER_ERROR_RESUME when the run has
+ *   no checkpoint to resume from or is already at @steps, a
+ *   %QKS_RUN_ERROR, %QKS_SAFETENSORS_ERROR or %QKS_CHECKPOINT_ERROR when
+ *   the file or a checkpoint in it is damaged.
+ */
+QksTrainer *
+qks_trainer_new_from_run (const char  *run_path,
+                          guint        steps,
+                          GError     **error)
+{
+  g_auto(RunCheckpoint) checkpoint = { 0 };
+  g_auto(QksTrainConfig) config = { 0 };
+  g_autoptr(QksTrainer) self = NULL;
+  g_autofree char *description = NULL;
+  QksRng data_rng;
+  guint step;
+
+  g_return_val_if_fail (run_path != NULL, NULL);
+
+  if (!open_run_checkpoint (run_path, &checkpoint, error) ||
+      !qks_checkpoint_train_config_from_safetensors (checkpoint.state, checkpoint.state_origin,
+                                                     &config, error))
+    return NULL;
+  if (steps > 0)
+    config.steps = steps;
+  /* Before building the dataset, which takes a while. */
+  if (checkpoint.step >= config.steps)
+    {
+      g_set_error (error, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_RESUME,
+                   "The run “%s” is already at step %u (its latest checkpoint) of %u; ask for "
+                   "more steps", run_path, checkpoint.step, config.steps);
+      return NULL;
+    }
+
+  if ((self = trainer_new_unweighted (&config, error)) == NULL)
+    return NULL;
+  description = g_strdup_printf ("The checkpoint of step %u in “%s”", checkpoint.step, run_path);
+  if (!qks_checkpoint_training_state_from_safetensors (description,
+                                                       checkpoint.weights, checkpoint.weights_origin,
+                                                       checkpoint.state, checkpoint.state_origin,
+                                                       self->model, self->optimizer,
+                                                       &step, &data_rng, error))
+    return NULL;
+  if (step != checkpoint.step)
+    {
+      g_set_error (error, QKS_CHECKPOINT_ERROR, QKS_CHECKPOINT_ERROR_INCONSISTENT,
+                   "%s is inconsistent: it records step %u", description, step);
+      return NULL;
+    }
+  self->data_rng = data_rng;
+  self->last_good_checkpoint = step;
+  return g_steal_pointer (&self);
+}
+
 void
 qks_trainer_free (QksTrainer *self)
 {
@@ -468,6 +604,22 @@ qks_trainer_set_snapshot_func (QksTrainer           *self,
 {
   self->snapshot_func = func;
   self->snapshot_data = user_data;
+}
+
+/**
+ * qks_trainer_set_checkpoint_func:
+ *
+ * @func is called on the training thread whenever a checkpoint is due:
+ * every checkpoint_every steps and when the run ends, also when it is
+ * stopped, as for the checkpoint folder.
+ */
+void
+qks_trainer_set_checkpoint_func (QksTrainer             *self,
+                                 QksTrainCheckpointFunc  func,
+                                 gpointer                user_data)
+{
+  self->checkpoint_func = func;
+  self->checkpoint_data = user_data;
 }
 
 /* Calibration: the first sequence of the first validation batch (T rows). */
@@ -714,18 +866,36 @@ wait_while_paused (QksTrainer *self)
   return !stop;
 }
 
+/* A checkpoint that is due goes to the folder and to the checkpoint
+ * function, whichever the run has. */
+static gboolean
+save_due_checkpoint (QksTrainer  *self,
+                     GError     **error)
+{
+  if (self->config.output_dir != NULL &&
+      !qks_trainer_save_checkpoint (self, self->config.output_dir, error))
+    return FALSE;
+  if (self->checkpoint_func != NULL)
+    {
+      self->checkpoint_func (self, self->checkpoint_data);
+      self->last_good_checkpoint = qks_optimizer_get_step (self->optimizer);
+    }
+  return TRUE;
+}
+
 /**
  * qks_trainer_run:
  *
  * Trains until the configured number of steps, a stop request or a
- * failure, on the calling thread. Checkpoints go to output_dir every
- * checkpoint_every steps and at the end (also when stopped).
+ * failure, on the calling thread. Checkpoints go to output_dir and to the
+ * checkpoint function every checkpoint_every steps and at the end (also
+ * when stopped).
  */
 gboolean
 qks_trainer_run (QksTrainer  *self,
                  GError     **error)
 {
-  const char *output = self->config.output_dir;
+  gboolean saves = self->config.output_dir != NULL || self->checkpoint_func != NULL;
 
   /* The engine splits its work between threads itself (qks-parallel.c);
    * OpenBLAS runs each share on the calling thread. */
@@ -752,18 +922,18 @@ qks_trainer_run (QksTrainer  *self,
         self->progress_func (&progress, self->progress_data);
       maybe_snapshot (self);
 
-      if (output != NULL && self->config.checkpoint_every > 0 &&
+      if (saves && self->config.checkpoint_every > 0 &&
           progress.step % self->config.checkpoint_every == 0 &&
           progress.step < self->config.steps &&
-          !qks_trainer_save_checkpoint (self, output, error))
+          !save_due_checkpoint (self, error))
         {
           set_state (self, QKS_TRAINER_FAILED);
           return FALSE;
         }
     }
 
-  if (output != NULL && qks_optimizer_get_step (self->optimizer) > self->last_good_checkpoint &&
-      !qks_trainer_save_checkpoint (self, output, error))
+  if (saves && qks_optimizer_get_step (self->optimizer) > self->last_good_checkpoint &&
+      !save_due_checkpoint (self, error))
     {
       set_state (self, QKS_TRAINER_FAILED);
       return FALSE;

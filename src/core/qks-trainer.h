@@ -78,6 +78,12 @@ typedef void (*QksTrainSnapshotFunc) (QksDiagInput           *input,
 
 typedef struct _QksTrainer QksTrainer;
 
+/* Called on the training thread when a checkpoint is due; the trainer is
+ * at the checkpoint's step. It must copy what it keeps (model, optimizer,
+ * data stream: qks_recorder_add_checkpoint()) and not train. */
+typedef void (*QksTrainCheckpointFunc) (QksTrainer             *trainer,
+                                        gpointer                user_data);
+
 GQuark           qks_trainer_error_quark        (void);
 
 void             qks_train_config_init_defaults (QksTrainConfig        *config);
@@ -99,6 +105,9 @@ QksTrainer      *qks_trainer_new_from_checkpoint (const char           *director
                                                   guint                 steps,
                                                   const char           *output_dir,
                                                   GError              **error);
+QksTrainer      *qks_trainer_new_from_run       (const char            *run_path,
+                                                 guint                  steps,
+                                                 GError               **error);
 void             qks_trainer_free               (QksTrainer            *self);
 void             qks_trainer_set_progress_func  (QksTrainer            *self,
                                                  QksTrainProgressFunc   func,
@@ -106,6 +115,9 @@ void             qks_trainer_set_progress_func  (QksTrainer            *self,
 void             qks_trainer_set_snapshot_func  (QksTrainer            *self,
                                                  QksTrainSnapshotFunc   func,
                                                  gpointer               user_data);
+void             qks_trainer_set_checkpoint_func (QksTrainer           *self,
+                                                  QksTrainCheckpointFunc func,
+                                                  gpointer              user_data);
 QksDiagInput    *qks_trainer_capture            (QksTrainer            *self);
 
 const QksTrainConfig *qks_trainer_get_config    (QksTrainer            *self);
