@@ -7,6 +7,9 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -15,6 +18,10 @@
 #include "qks-parallel.h"
 #include "qks-run.h"
 #include "qks-trainer.h"
+
+/* A training thread's nice value: below the interface, above the
+ * diagnostics (qks-recorder.c, 19). */
+#define TRAINER_NICE 5
 
 G_DEFINE_QUARK (qks-trainer-error-quark, qks_trainer_error)
 
@@ -951,6 +958,12 @@ trainer_thread (gpointer data)
 {
   QksTrainer *self = data;
   GError *error = NULL;
+
+  /* Beside an interface, the interface comes first: with every core busy
+   * training, its thread must still be scheduled at once. The engine's
+   * worker threads, started from this one, inherit the value (on Linux a
+   * thread's nice value is its own, man 7 sched). */
+  setpriority (PRIO_PROCESS, (id_t) syscall (SYS_gettid), TRAINER_NICE);
 
   if (!qks_trainer_run (self, &error))
     self->thread_error = error;
