@@ -8,6 +8,7 @@
 #include <glib/gi18n.h>
 
 #include "qks-application.h"
+#include "qks-figure.h"
 #include "qks-preferences-window.h"
 #include "qks-window.h"
 
@@ -25,7 +26,7 @@ qks_application_new (void)
 {
   return g_object_new (QKS_TYPE_APPLICATION,
                        "application-id", APPLICATION_ID,
-                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "flags", G_APPLICATION_HANDLES_OPEN,
                        "resource-base-path", RESOURCE_PREFIX,
                        NULL);
 }
@@ -52,6 +53,21 @@ qks_application_activate (GApplication *app)
     window = GTK_WINDOW (qks_window_new (QKS_APPLICATION (app)));
 
   gtk_window_present (window);
+}
+
+/* Files from the command line or the file manager: the first opens in a
+ * new window, the others are compared with it. */
+static void
+qks_application_open (GApplication  *app,
+                      GFile        **files,
+                      int            n_files,
+                      const char    *hint)
+{
+  QksWindow *window = qks_window_new (QKS_APPLICATION (app));
+
+  gtk_window_present (GTK_WINDOW (window));
+  for (int i = 0; i < n_files; i++)
+    qks_window_open_file (window, files[i], i > 0);
 }
 
 static void
@@ -108,15 +124,34 @@ preferences_activated (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
+static void
+new_window_activated (GSimpleAction *action,
+                      GVariant      *parameter,
+                      gpointer       user_data)
+{
+  gtk_window_present (GTK_WINDOW (qks_window_new (QKS_APPLICATION (user_data))));
+}
+
 static const GActionEntry app_actions[] = {
   { "quit", quit_activated },
   { "about", about_activated },
   { "preferences", preferences_activated },
-  /* The welcome page offers these; they stay disabled until training and
-   * file loading land (issues 2/6 to 6/6), and the page says so. */
-  { "start-demo", NULL },
-  { "open", NULL },
+  { "new-window", new_window_activated },
 };
+
+/* A null's law built on a worker thread: figures without its curve are
+ * made again, in every window. */
+static gboolean
+on_laws_ready (gpointer user_data)
+{
+  GApplication *app = g_application_get_default ();
+
+  if (GTK_IS_APPLICATION (app))
+    for (GList *l = gtk_application_get_windows (GTK_APPLICATION (app)); l != NULL; l = l->next)
+      if (QKS_IS_WINDOW (l->data))
+        qks_window_invalidate_figures (l->data);
+  return G_SOURCE_REMOVE;
+}
 
 static void
 qks_application_startup (GApplication *app)
@@ -125,19 +160,21 @@ qks_application_startup (GApplication *app)
   static const char *quit_accels[] = { "<Control>q", NULL };
   static const char *close_accels[] = { "<Control>w", NULL };
   static const char *preferences_accels[] = { "<Control>comma", NULL };
+  static const char *new_window_accels[] = { "<Control>n", NULL };
 
   G_APPLICATION_CLASS (qks_application_parent_class)->startup (app);
+
+  qks_figure_set_background_laws (NULL, on_laws_ready, NULL);
 
   self->settings = g_settings_new (APPLICATION_ID);
 
   g_action_map_add_action_entries (G_ACTION_MAP (app), app_actions,
                                    G_N_ELEMENTS (app_actions), app);
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (app), "start-demo")), FALSE);
-  g_simple_action_set_enabled (G_SIMPLE_ACTION (g_action_map_lookup_action (G_ACTION_MAP (app), "open")), FALSE);
 
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.quit", quit_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "window.close", close_accels);
   gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.preferences", preferences_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (app), "app.new-window", new_window_accels);
 }
 
 static void
@@ -158,6 +195,7 @@ qks_application_class_init (QksApplicationClass *klass)
 
   object_class->finalize = qks_application_finalize;
   app_class->activate = qks_application_activate;
+  app_class->open = qks_application_open;
   app_class->startup = qks_application_startup;
 }
 

@@ -315,7 +315,13 @@ measure_stall (gpointer user_data)
   gint64 now = g_get_monotonic_time ();
 
   if (self->last_tick != 0)
-    self->longest_stall = MAX (self->longest_stall, (now - self->last_tick) / 1e3 - 10.0);
+    {
+      double stall = (now - self->last_tick) / 1e3 - 10.0;
+
+      if (stall > 20.0)
+        g_debug ("main loop stalled for %.1f ms", stall);
+      self->longest_stall = MAX (self->longest_stall, stall);
+    }
   self->last_tick = now;
   return G_SOURCE_CONTINUE;
 }

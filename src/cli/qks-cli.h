@@ -44,5 +44,7 @@ int                  qks_cli_eval_run      (int             argc,
                                             char          **argv);
 int                  qks_cli_analyze_run   (int             argc,
                                             char          **argv);
+int                  qks_cli_plot_run      (int             argc,
+                                            char          **argv);
 
 G_END_DECLS

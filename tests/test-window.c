@@ -1,0 +1,368 @@
+/* test-window.c: the main window with a live run, an opened run and exports
+ *
+ * Copyright 2026 The QK Scope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <adwaita.h>
+#include <glib/gstdio.h>
+
+#include "qks-application.h"
+#include "qks-figure-page.h"
+#include "qks-window.h"
+
+#define DEADLINE_SECONDS 120
+
+/* One window for the whole file: a run trained in it is then opened,
+ * scrubbed, compared and exported by the later tests. */
+static QksApplication *app;
+static QksWindow *window;
+static char *data_dir;
+static char *run_path;
+
+static void
+small_config (QksTrainConfig *config,
+              guint           steps)
+{
+  qks_train_config_init_defaults (config);
+  g_assert_true (qks_model_config_init_sizes (&config->model, 32, 2, 2, 32, NULL));
+  config->corpus_bytes = 128 * 1024;
+  qks_train_config_set_steps (config, steps);
+  config->optim.warmup_steps = 5;
+  config->eval_every = 10;
+  config->diag_every = 10;
+}
+
+static void
+iterate_until (gboolean (*done) (gpointer),
+               gpointer   data)
+{
+  gint64 deadline = g_get_monotonic_time () + DEADLINE_SECONDS * G_USEC_PER_SEC;
+
+  while (!done (data))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      if (g_get_monotonic_time () > deadline)
+        g_error ("gave up waiting after %d s", DEADLINE_SECONDS);
+    }
+}
+
+/* Lets the frame clock run a few frames, so that coalesced rebuilds and
+ * draws happen. */
+static gboolean
+frames_done (gpointer data)
+{
+  return g_get_monotonic_time () > *(gint64 *) data;
+}
+
+static void
+run_frames (guint milliseconds)
+{
+  gint64 until = g_get_monotonic_time () + milliseconds * 1000;
+
+  iterate_until (frames_done, &until);
+}
+
+static gboolean
+session_ended (gpointer data)
+{
+  QksSession *session = qks_window_get_session (window);
+  QksSessionState state = session != NULL ? qks_session_get_state (session) : QKS_SESSION_EMPTY;
+
+  return state == QKS_SESSION_FINISHED || state == QKS_SESSION_STOPPED || state == QKS_SESSION_FAILED;
+}
+
+static QksFigurePage *
+find_page (const char *type_name)
+{
+  GPtrArray *pages = qks_window_get_pages (window);
+
+  for (guint i = 0; i < pages->len; i++)
+    if (g_str_equal (G_OBJECT_TYPE_NAME (pages->pdata[i]), type_name))
+      return pages->pdata[i];
+  g_error ("no page %s", type_name);
+}
+
+static guint
+count_drawn_figures (QksFigurePage *page)
+{
+  g_autoptr(GPtrArray) views = qks_figure_page_list_views (page);
+  guint drawn = 0;
+
+  for (guint i = 0; i < views->len; i++)
+    if (qks_figure_view_get_figure (views->pdata[i]) != NULL &&
+        qks_figure_view_get_n_draws (views->pdata[i]) > 0)
+      drawn++;
+  return drawn;
+}
+
+/* Saves what the window shows, for a person to look at, when asked to. */
+static void
+maybe_save_screenshot (const char *name)
+{
+  const char *directory = g_getenv ("QKS_SCREENSHOT_DIR");
+  GtkWidget *widget = GTK_WIDGET (window);
+  g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new ();
+  g_autoptr(GskRenderNode) node = NULL;
+  g_autoptr(GdkTexture) texture = NULL;
+  g_autofree char *path = NULL;
+  GdkPaintable *paintable;
+
+  paintable = gtk_widget_paintable_new (widget);
+  gdk_paintable_snapshot (paintable, snapshot, gtk_widget_get_width (widget), gtk_widget_get_height (widget));
+  node = gtk_snapshot_free_to_node (g_steal_pointer (&snapshot));
+  g_object_unref (paintable);
+  g_assert_nonnull (node);
+  texture = gsk_renderer_render_texture (gtk_native_get_renderer (GTK_NATIVE (window)), node, NULL);
+  g_assert_nonnull (texture);
+  g_assert_cmpint (gdk_texture_get_width (texture), >, 0);
+
+  if (directory == NULL)
+    return;
+  g_mkdir_with_parents (directory, 0755);
+  path = g_strdup_printf ("%s/%s.png", directory, name);
+  g_assert_true (gdk_texture_save_to_png (texture, path));
+}
+
+static void
+test_window_live_run (void)
+{
+  g_auto(QksTrainConfig) config = { 0 };
+  QksFigurePage *spectra = find_page ("QksSpectraView");
+  QksFigurePage *training = find_page ("QksTrainingView");
+  QksDiagOptions options;
+  QksSession *session;
+  guint max_timeline_steps = 0;
+
+  small_config (&config, 60);
+  qks_diag_options_init (&options);
+  options.mc_draws = 20;
+
+  qks_window_show_page (window, "spectra");
+  g_assert_true (qks_window_start_run (window, &config, &options));
+  session = qks_window_get_session (window);
+  g_assert_nonnull (session);
+  run_path = g_strdup (qks_session_get_run_path (session));
+  g_assert_true (g_str_has_prefix (run_path, data_dir));
+
+  /* While it trains, the views follow: snapshots reach the timeline and
+   * the spectra are drawn from them. */
+  while (!session_ended (NULL))
+    {
+      g_main_context_iteration (NULL, TRUE);
+      max_timeline_steps = MAX (max_timeline_steps, qks_timeline_get_n_steps (qks_window_get_timeline (window)));
+    }
+  g_assert_cmpint (qks_session_get_state (session), ==, QKS_SESSION_FINISHED);
+  run_frames (300);
+
+  /* 0, 1, 2, 4, 8, then every 10 from 10 to 60 */
+  g_assert_cmpuint (qks_timeline_get_n_steps (qks_window_get_timeline (window)), ==, 11);
+  g_assert_cmpuint (max_timeline_steps, ==, 11);
+  g_assert_cmpuint (qks_timeline_get_step (qks_window_get_timeline (window)), ==, 60);
+  g_assert_cmpuint (qks_figure_page_get_n_rebuilds (spectra), >, 0);
+  g_assert_cmpuint (count_drawn_figures (spectra), >=, 2);
+  /* The spectra at the last step */
+  {
+    g_autoptr(GPtrArray) views = qks_figure_page_list_views (spectra);
+    QksFigure *figure = qks_figure_view_get_figure (views->pdata[0]);
+
+    g_assert_cmpstr (qks_figure_get_info (figure)->name, ==, "esd-grid");
+    g_assert_cmpuint (qks_figure_get_step (figure), ==, 60);
+  }
+  /* Redraws are coalesced: far fewer rebuilds than training steps. */
+  g_assert_cmpuint (qks_figure_page_get_n_rebuilds (spectra), <, 60);
+
+  qks_window_show_page (window, "training");
+  run_frames (300);
+  g_assert_cmpuint (count_drawn_figures (training), ==, 4);
+  maybe_save_screenshot ("live-training");
+
+  g_test_message ("longest main-loop stall during the run: %.1f ms",
+                  qks_session_get_longest_stall (session) * 1e3);
+}
+
+static void
+test_window_open_and_scrub (void)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (run_path);
+  QksTimeline *timeline = qks_window_get_timeline (window);
+  QksFigurePage *heads = find_page ("QksHeadsView");
+  guint rebuilds;
+
+  g_assert_true (qks_window_open_file (window, file, FALSE));
+  g_assert_cmpint (qks_session_get_state (qks_window_get_session (window)), ==, QKS_SESSION_LOADED);
+  g_assert_cmpuint (qks_timeline_get_n_steps (timeline), ==, 11);
+  g_assert_cmpuint (qks_timeline_get_step (timeline), ==, 60);
+
+  qks_window_show_page (window, "heads");
+  run_frames (300);
+  rebuilds = qks_figure_page_get_n_rebuilds (heads);
+
+  /* Back three recorded steps: 60 → 50 → 40 → 30, through the window's
+   * own action, as the keyboard does it. */
+  for (int i = 0; i < 3; i++)
+    g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.previous-step", NULL));
+  g_assert_cmpuint (qks_timeline_get_step (timeline), ==, 30);
+  g_assert_false (qks_timeline_get_follow_live (timeline));
+  run_frames (300);
+  g_assert_cmpuint (qks_figure_page_get_n_rebuilds (heads), ==, rebuilds + 1);
+  {
+    g_autoptr(GPtrArray) views = qks_figure_page_list_views (heads);
+
+    for (guint i = 0; i < views->len; i++)
+      g_assert_cmpuint (qks_figure_get_step (qks_figure_view_get_figure (views->pdata[i])), ==, 30);
+  }
+  maybe_save_screenshot ("heads-scrubbed");
+
+  /* To the start and not past it. */
+  while (qks_timeline_move (timeline, -1))
+    ;
+  g_assert_cmpuint (qks_timeline_get_step (timeline), ==, 0);
+  g_assert_false (qks_timeline_move (timeline, -1));
+}
+
+static gboolean
+has_element_text (const char *svg,
+                  const char *element,
+                  const char *needle)
+{
+  g_autofree char *open = g_strdup_printf ("<%s>", element);
+  g_autofree char *close = g_strdup_printf ("</%s>", element);
+  const char *start = strstr (svg, open);
+  const char *end = start != NULL ? strstr (start, close) : NULL;
+  g_autofree char *inside = NULL;
+
+  if (end == NULL)
+    return FALSE;
+  inside = g_strndup (start, end - start);
+  return strstr (inside, needle) != NULL;
+}
+
+static void
+test_window_export_view (void)
+{
+  g_autofree char *directory = g_build_filename (data_dir, "export", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+  guint n, n_svg = 0;
+
+  qks_window_show_page (window, "spectra");
+  n = qks_window_export_view (window, directory, TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, 2 * 3);  /* two figures, three formats */
+
+  dir = g_dir_open (directory, 0, &error);
+  g_assert_no_error (error);
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (directory, name, NULL);
+      g_autofree char *contents = NULL;
+      gsize length;
+
+      g_assert_true (g_file_get_contents (path, &contents, &length, NULL));
+      g_assert_cmpuint (length, >, 1000);
+      if (g_str_has_suffix (name, ".svg"))
+        {
+          g_autoptr(GMarkupParseContext) parser = NULL;
+          static const GMarkupParser no_callbacks = { 0 };
+
+          /* Well-formed XML, titled and described */
+          parser = g_markup_parse_context_new (&no_callbacks, 0, NULL, NULL);
+          g_assert_true (g_markup_parse_context_parse (parser, contents, length, &error));
+          g_assert_true (g_markup_parse_context_end_parse (parser, &error));
+          g_assert_no_error (error);
+          g_assert_true (has_element_text (contents, "desc", "Step: 30") ||
+                         has_element_text (contents, "desc", "Step: 0"));
+          g_assert_true (has_element_text (contents, "desc", "Null:"));
+          g_assert_true (strstr (contents, "<title>") != NULL);
+          n_svg++;
+        }
+      else if (g_str_has_suffix (name, ".png"))
+        g_assert_true (memcmp (contents, "\x89PNG", 4) == 0);
+      else
+        g_assert_true (g_str_has_suffix (name, ".pdf") && memcmp (contents, "%PDF", 4) == 0);
+    }
+  g_assert_cmpuint (n_svg, ==, 2);
+}
+
+static void
+test_window_compare (void)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (run_path);
+  QksFigurePage *spectra = find_page ("QksSpectraView");
+  QksFigurePage *training = find_page ("QksTrainingView");
+
+  g_assert_true (qks_window_open_file (window, file, TRUE));
+  g_assert_true (qks_window_open_file (window, file, TRUE));
+  g_assert_cmpuint (qks_figure_page_get_n_runs (spectra), ==, 3);
+
+  qks_window_show_page (window, "spectra");
+  run_frames (300);
+  {
+    g_autoptr(GPtrArray) views = qks_figure_page_list_views (spectra);
+    g_autoptr(GPtrArray) training_views = qks_figure_page_list_views (training);
+
+    /* Two slots, one figure per run each */
+    g_assert_cmpuint (views->len, ==, 2 * 3);
+    /* Training figures draw every run in one frame. */
+    g_assert_cmpuint (training_views->len, ==, 4);
+  }
+  maybe_save_screenshot ("compare-spectra");
+
+  /* A fifth run is one too many. */
+  g_assert_true (qks_window_open_file (window, file, TRUE));
+  g_assert_cmpuint (qks_figure_page_get_n_runs (spectra), ==, 4);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.close-compared", NULL));
+  g_assert_cmpuint (qks_figure_page_get_n_runs (spectra), ==, 1);
+}
+
+static void
+test_window_bad_file (void)
+{
+  g_autofree char *path = g_build_filename (data_dir, "not-a-run.qkrun", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  QksSession *before = qks_window_get_session (window);
+
+  g_assert_true (g_file_set_contents (path, "this is not SQLite", -1, NULL));
+  /* The error goes to a dialog; the run shown stays. */
+  g_assert_false (qks_window_open_file (window, file, FALSE));
+  g_assert_true (qks_window_get_session (window) == before);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int status;
+
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_setenv ("GTK_A11Y", "none", TRUE);
+  data_dir = g_dir_make_tmp ("qks-window-XXXXXX", NULL);
+  /* New runs go to the user's data folder: a temporary one here. */
+  g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
+
+  gtk_test_init (&argc, &argv, NULL);
+  adw_init ();
+
+  app = qks_application_new ();
+  g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
+  g_assert_true (g_application_register (G_APPLICATION (app), NULL, NULL));
+  g_application_activate (G_APPLICATION (app));
+  window = QKS_WINDOW (gtk_application_get_active_window (GTK_APPLICATION (app)));
+  g_assert_nonnull (window);
+  gtk_window_set_default_size (GTK_WINDOW (window), 1280, 800);
+  run_frames (200);
+
+  g_test_add_func ("/window/live-run", test_window_live_run);
+  g_test_add_func ("/window/open-and-scrub", test_window_open_and_scrub);
+  g_test_add_func ("/window/export-view", test_window_export_view);
+  g_test_add_func ("/window/compare", test_window_compare);
+  g_test_add_func ("/window/bad-file", test_window_bad_file);
+  status = g_test_run ();
+
+  gtk_window_destroy (GTK_WINDOW (window));
+  g_object_unref (app);
+  return status;
+}
