@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import unittest
+import xml.etree.ElementTree as ET
 
 CLI = None
 VERSION = None
@@ -387,6 +388,116 @@ class RunTest(unittest.TestCase):
             self.assertIn(step, recorded)
         with sqlite3.connect(path) as db:
             self.assertEqual(db.execute("pragma integrity_check").fetchone()[0], "ok")
+
+
+class PlotTest(unittest.TestCase):
+    """plot draws a recorded run's figures as SVG, PDF and PNG."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.dir = tempfile.mkdtemp(prefix="qks-plot-")
+        cls.run_path = os.path.join(cls.dir, "run.qkrun")
+        two_layers = [value if TINY[i - 1] != "--layers" else "2" for i, value in enumerate(TINY)]
+        result = run("train", *two_layers, "--steps", "20", "--diag-every", "10",
+                     "--mc-draws", "20", "--eval-every", "10", "--out", cls.run_path)
+        assert result.returncode == 0, result.stderr
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.dir)
+
+    def figure_names(self):
+        result = run("plot", "--list")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return [line.split()[0] for line in result.stdout.splitlines() if line.strip()]
+
+    def test_list_names_every_figure_of_the_issue(self):
+        names = self.figure_names()
+        for name in ("esd", "esd-grid", "esd-heads", "ww-tail", "bulk-mass", "angles", "diversity",
+                     "kqsvd", "rank-lines", "spike-heatmap", "loss", "loss-flops", "pareto"):
+            self.assertIn(name, names)
+
+    def test_one_figure_carries_its_conventions(self):
+        path = os.path.join(self.dir, "esd.svg")
+        result = run("plot", self.run_path, "--figure", "esd", "--layer", "1", "--step", "10",
+                     "-o", path)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        root = ET.parse(path).getroot()
+        ns = {"svg": "http://www.w3.org/2000/svg"}
+        title = root.find("svg:title", ns).text
+        desc = root.find("svg:desc", ns).text
+        self.assertIn("layer 1", title)
+        self.assertIn("step 10", title)
+        self.assertIn("Run: run.qkrun", desc)
+        self.assertIn("Step: 10", desc)
+        self.assertIn("Null: monte-carlo", desc)
+        self.assertIn("estimator: E1", desc)
+        self.assertIn("threshold: mc", desc)
+        self.assertIn("MHA", desc)
+
+    def test_all_writes_every_figure_in_three_formats(self):
+        out = os.path.join(self.dir, "all")
+        result = run("plot", self.run_path, "--all", out)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        files = os.listdir(out)
+        stems = {name.rsplit(".", 1)[0] for name in files}
+        for stem in stems:
+            for extension in ("svg", "pdf", "png"):
+                self.assertIn(f"{stem}.{extension}", files)
+        # Every figure, per layer where it is drawn per layer (two layers)
+        for name in self.figure_names():
+            self.assertTrue(any(stem == name or stem.startswith(name + "-layer") for stem in stems),
+                            name)
+        self.assertIn("angles-layer1-v", stems)
+        for name in files:
+            with open(os.path.join(out, name), "rb") as figure:
+                head = figure.read(8)
+            if name.endswith(".png"):
+                self.assertEqual(head, b"\x89PNG\r\n\x1a\n")
+            elif name.endswith(".pdf"):
+                self.assertEqual(head[:5], b"%PDF-")
+            else:
+                ET.parse(os.path.join(out, name))
+
+    def test_png_size_follows_width_and_dpi(self):
+        path = os.path.join(self.dir, "loss.png")
+        result = run("plot", self.run_path, "--figure", "loss", "--width", "400", "--height", "300",
+                     "--dpi", "192", "-o", path)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        with open(path, "rb") as png:
+            header = png.read(24)
+        width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+        self.assertEqual((width, height), (800, 600))
+
+    def test_wrong_arguments_are_usage_errors(self):
+        cases = [
+            (["plot", self.run_path], "--figure"),
+            (["plot", self.run_path, "--figure", "esd"], "-o"),
+            (["plot", self.run_path, "--figure", "nope", "-o", "x.svg"], "nope"),
+            (["plot", self.run_path, "--figure", "esd", "-o", "x.gif"], "x.gif"),
+            (["plot", self.run_path, "--figure", "esd", "--subspace", "z", "-o", "x.svg"], "z"),
+            (["plot", self.run_path, "--all", self.dir, "--scale", "2", "--dpi", "96"], "--dpi"),
+        ]
+        for args, needle in cases:
+            result = run(*args)
+            self.assertEqual(result.returncode, 2, (args, result.stderr))
+            self.assertIn(needle, result.stderr)
+
+    def test_bad_files_fail_with_a_message(self):
+        missing = os.path.join(self.dir, "missing.qkrun")
+        result = run("plot", missing, "--figure", "loss", "-o", os.path.join(self.dir, "l.svg"))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("missing.qkrun", result.stderr)
+        garbage = os.path.join(self.dir, "garbage.qkrun")
+        with open(garbage, "wb") as f:
+            f.write(b"not a database at all" * 100)
+        result = run("plot", garbage, "--figure", "loss", "-o", os.path.join(self.dir, "l.svg"))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("garbage.qkrun", result.stderr)
+        result = run("plot", self.run_path, "--figure", "esd", "--layer", "7",
+                     "-o", os.path.join(self.dir, "e.svg"))
+        self.assertEqual(result.returncode, 1)
+        self.assertIn("layer 7", result.stderr)
 
 
 if __name__ == "__main__":
