@@ -5,8 +5,11 @@
  */
 #include "config.h"
 
+#include <math.h>
+
 #include <adwaita.h>
 #include <glib/gstdio.h>
+#include <sqlite3.h>
 
 #include "qks-application.h"
 #include "qks-figure-page.h"
@@ -20,6 +23,107 @@ static QksApplication *app;
 static QksWindow *window;
 static char *data_dir;
 static char *run_path;
+
+/* A disk that fills up when asked: SQLite's own file system, wrapped so
+ * that every write fails with SQLITE_FULL while disk_full is set. */
+static gint disk_full;
+static sqlite3_vfs *real_vfs;
+static sqlite3_vfs full_disk_vfs;
+static sqlite3_io_methods full_disk_methods;
+
+typedef struct
+{
+  sqlite3_file  base;
+  sqlite3_file *real;   /* the real file, right after this struct */
+} FullDiskFile;
+
+#define REAL(file) (((FullDiskFile *) (file))->real)
+
+static int fd_close (sqlite3_file *f) { return REAL (f)->pMethods->xClose (REAL (f)); }
+static int fd_read (sqlite3_file *f, void *b, int n, sqlite3_int64 o) { return REAL (f)->pMethods->xRead (REAL (f), b, n, o); }
+static int fd_truncate (sqlite3_file *f, sqlite3_int64 n) { return REAL (f)->pMethods->xTruncate (REAL (f), n); }
+static int fd_sync (sqlite3_file *f, int flags) { return REAL (f)->pMethods->xSync (REAL (f), flags); }
+static int fd_file_size (sqlite3_file *f, sqlite3_int64 *n) { return REAL (f)->pMethods->xFileSize (REAL (f), n); }
+static int fd_lock (sqlite3_file *f, int l) { return REAL (f)->pMethods->xLock (REAL (f), l); }
+static int fd_unlock (sqlite3_file *f, int l) { return REAL (f)->pMethods->xUnlock (REAL (f), l); }
+static int fd_check_lock (sqlite3_file *f, int *r) { return REAL (f)->pMethods->xCheckReservedLock (REAL (f), r); }
+static int fd_control (sqlite3_file *f, int op, void *a) { return REAL (f)->pMethods->xFileControl (REAL (f), op, a); }
+static int fd_sector_size (sqlite3_file *f) { return REAL (f)->pMethods->xSectorSize (REAL (f)); }
+static int fd_device (sqlite3_file *f) { return REAL (f)->pMethods->xDeviceCharacteristics (REAL (f)); }
+static int fd_shm_map (sqlite3_file *f, int i, int n, int w, void volatile **p) { return REAL (f)->pMethods->xShmMap (REAL (f), i, n, w, p); }
+static int fd_shm_lock (sqlite3_file *f, int o, int n, int flags) { return REAL (f)->pMethods->xShmLock (REAL (f), o, n, flags); }
+static void fd_shm_barrier (sqlite3_file *f) { REAL (f)->pMethods->xShmBarrier (REAL (f)); }
+static int fd_shm_unmap (sqlite3_file *f, int d) { return REAL (f)->pMethods->xShmUnmap (REAL (f), d); }
+static int fd_fetch (sqlite3_file *f, sqlite3_int64 o, int n, void **p) { return REAL (f)->pMethods->xFetch (REAL (f), o, n, p); }
+static int fd_unfetch (sqlite3_file *f, sqlite3_int64 o, void *p) { return REAL (f)->pMethods->xUnfetch (REAL (f), o, p); }
+
+static int
+fd_write (sqlite3_file *f,
+          const void   *buffer,
+          int           n,
+          sqlite3_int64 offset)
+{
+  if (g_atomic_int_get (&disk_full))
+    return SQLITE_FULL;
+  return REAL (f)->pMethods->xWrite (REAL (f), buffer, n, offset);
+}
+
+static int
+fd_open (sqlite3_vfs  *vfs,
+         const char   *name,
+         sqlite3_file *file,
+         int           flags,
+         int          *out_flags)
+{
+  FullDiskFile *wrapped = (FullDiskFile *) file;
+  int status;
+
+  wrapped->real = (sqlite3_file *) (wrapped + 1);
+  status = real_vfs->xOpen (real_vfs, name, wrapped->real, flags, out_flags);
+  wrapped->base.pMethods = wrapped->real->pMethods != NULL ? &full_disk_methods : NULL;
+  return status;
+}
+
+static void
+install_full_disk_vfs (void)
+{
+  g_assert_cmpint (sqlite3_initialize (), ==, SQLITE_OK);
+  real_vfs = sqlite3_vfs_find (NULL);
+  full_disk_vfs = *real_vfs;
+  full_disk_vfs.zName = "qks-full-disk";
+  full_disk_vfs.szOsFile = sizeof (FullDiskFile) + real_vfs->szOsFile;
+  full_disk_vfs.xOpen = fd_open;
+  full_disk_methods = (sqlite3_io_methods) {
+    3, fd_close, fd_read, fd_write, fd_truncate, fd_sync, fd_file_size, fd_lock, fd_unlock,
+    fd_check_lock, fd_control, fd_sector_size, fd_device, fd_shm_map, fd_shm_lock,
+    fd_shm_barrier, fd_shm_unmap, fd_fetch, fd_unfetch,
+  };
+  g_assert_cmpint (sqlite3_vfs_register (&full_disk_vfs, 1), ==, SQLITE_OK);
+}
+
+/* The text of the error dialog the window shows (heading, then body),
+ * closing it; NULL when there is none. */
+static char *
+take_error_dialog (void)
+{
+  GListModel *toplevels = gtk_window_get_toplevels ();
+
+  for (guint i = 0; i < g_list_model_get_n_items (toplevels); i++)
+    {
+      g_autoptr(GObject) item = g_list_model_get_item (toplevels, i);
+
+      if (ADW_IS_MESSAGE_DIALOG (item) && gtk_widget_get_visible (GTK_WIDGET (item)))
+        {
+          AdwMessageDialog *dialog = ADW_MESSAGE_DIALOG (item);
+          char *text = g_strdup_printf ("%s\n%s", adw_message_dialog_get_heading (dialog),
+                                        adw_message_dialog_get_body (dialog));
+
+          gtk_window_destroy (GTK_WINDOW (dialog));
+          return text;
+        }
+    }
+  return NULL;
+}
 
 static void
 small_config (QksTrainConfig *config,
@@ -179,7 +283,7 @@ test_window_live_run (void)
   maybe_save_screenshot ("live-training");
 
   g_test_message ("longest main-loop stall during the run: %.1f ms",
-                  qks_session_get_longest_stall (session) * 1e3);
+                  qks_session_get_longest_stall (session));
 }
 
 static void
@@ -329,6 +433,105 @@ test_window_bad_file (void)
   /* The error goes to a dialog; the run shown stays. */
   g_assert_false (qks_window_open_file (window, file, FALSE));
   g_assert_true (qks_window_get_session (window) == before);
+  {
+    g_autofree char *text = take_error_dialog ();
+
+    g_assert_nonnull (text);
+    g_assert_nonnull (strstr (text, "not-a-run.qkrun"));
+  }
+}
+
+static gboolean
+has_snapshots (gpointer data)
+{
+  return qks_timeline_get_n_steps (qks_window_get_timeline (window)) >= GPOINTER_TO_UINT (data);
+}
+
+static gboolean
+trainer_paused (gpointer data)
+{
+  return qks_trainer_get_state (data) == QKS_TRAINER_PAUSED;
+}
+
+/* Starts a long run and returns once it has recorded a few snapshots. */
+static QksSession *
+start_long_run (void)
+{
+  g_auto(QksTrainConfig) config = { 0 };
+  QksDiagOptions options;
+
+  small_config (&config, 100000);
+  qks_diag_options_init (&options);
+  options.mc_draws = 20;
+  g_assert_true (qks_window_start_run (window, &config, &options));
+  iterate_until (has_snapshots, GUINT_TO_POINTER (3));
+  return qks_window_get_session (window);
+}
+
+/* The run's file, opened afresh, holds its steps and snapshots. */
+static void
+assert_run_kept (const char *path,
+                 guint       min_snapshots)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(QksHistory) history = qks_history_open (path, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpuint (qks_history_get_snapshot_steps (history)->len, >=, min_snapshots);
+  g_assert_cmpuint (qks_history_get_n_steps (history), >, 0);
+}
+
+static void
+test_window_nan_reaches_a_dialog (void)
+{
+  QksSession *session = start_long_run ();
+  QksTrainer *trainer = qks_session_get_trainer (session);
+  g_autofree char *path = g_strdup (qks_session_get_run_path (session));
+  g_autofree char *text = NULL;
+  const GError *error;
+
+  /* A paused trainer's model may be touched: poison it, as a diverging run
+   * would. */
+  qks_session_pause (session);
+  iterate_until (trainer_paused, trainer);
+  qks_model_get_params (qks_trainer_get_model (trainer))[0] = NAN;
+  qks_session_resume (session);
+  iterate_until (session_ended, NULL);
+
+  g_assert_cmpint (qks_session_get_state (session), ==, QKS_SESSION_FAILED);
+  error = qks_session_get_error (session);
+  g_assert_error ((GError *) error, QKS_TRAINER_ERROR, QKS_TRAINER_ERROR_NOT_FINITE);
+  text = take_error_dialog ();
+  g_assert_nonnull (text);
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "NaN"));
+  g_assert_null (take_error_dialog ());
+  assert_run_kept (path, 3);
+}
+
+static void
+test_window_full_disk_reaches_a_dialog (void)
+{
+  QksSession *session = start_long_run ();
+  g_autofree char *path = g_strdup (qks_session_get_run_path (session));
+  g_autofree char *text = NULL;
+  const GError *error;
+
+  g_atomic_int_set (&disk_full, 1);
+  iterate_until (session_ended, NULL);
+  g_atomic_int_set (&disk_full, 0);
+
+  /* Training stops at the failure, not at the end of its 100000 steps. */
+  g_assert_cmpint (qks_session_get_state (session), ==, QKS_SESSION_FAILED);
+  g_assert_cmpuint (qks_session_get_progress (session)->step, <, 100000);
+  error = qks_session_get_error (session);
+  g_assert_error ((GError *) error, QKS_RUN_ERROR, QKS_RUN_ERROR_NO_SPACE);
+  text = take_error_dialog ();
+  g_assert_nonnull (text);
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "full"));
+  g_assert_nonnull (strstr (text, path));
+  assert_run_kept (path, 1);
 }
 
 int
@@ -345,6 +548,7 @@ main (int    argc,
 
   gtk_test_init (&argc, &argv, NULL);
   adw_init ();
+  install_full_disk_vfs ();
 
   app = qks_application_new ();
   g_application_set_flags (G_APPLICATION (app), G_APPLICATION_NON_UNIQUE);
@@ -360,6 +564,8 @@ main (int    argc,
   g_test_add_func ("/window/export-view", test_window_export_view);
   g_test_add_func ("/window/compare", test_window_compare);
   g_test_add_func ("/window/bad-file", test_window_bad_file);
+  g_test_add_func ("/window/nan-reaches-a-dialog", test_window_nan_reaches_a_dialog);
+  g_test_add_func ("/window/full-disk-reaches-a-dialog", test_window_full_disk_reaches_a_dialog);
   status = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));

@@ -162,7 +162,10 @@ schedule_dispatch (Inbox *inbox)
   if (inbox->scheduled)
     return;
   inbox->scheduled = TRUE;
-  g_idle_add_full (G_PRIORITY_DEFAULT_IDLE, dispatch_inbox, inbox_ref (inbox),
+  /* Above the frame clock's priority: when frames take long (software
+   * rendering on a loaded machine) an idle below it would starve, and the
+   * views would never see a snapshot. One dispatch takes all that waits. */
+  g_idle_add_full (G_PRIORITY_DEFAULT, dispatch_inbox, inbox_ref (inbox),
                    (GDestroyNotify) inbox_unref);
 }
 
@@ -185,6 +188,10 @@ on_progress (const QksTrainProgress *progress,
 
   /* The recorder takes the checkpoints from the trainer itself. */
   qks_recorder_add_step (inbox->recorder, progress, inbox->flops_per_step);
+  /* Nothing reaches the file after a failed write (a full disk): stop, so
+   * that the user hears of it now, not at the end of the run. */
+  if (qks_recorder_has_failed (inbox->recorder))
+    qks_trainer_stop (inbox->trainer);
 
   g_mutex_lock (&inbox->mutex);
   g_array_append_val (inbox->steps, record);
@@ -531,6 +538,19 @@ const char *
 qks_session_get_run_path (QksSession *self)
 {
   return self->run_path;
+}
+
+/**
+ * qks_session_get_trainer:
+ *
+ * Returns: (nullable) (transfer none): the trainer of a live run, which
+ *   its own thread owns: only its thread-safe calls (state, pause, stop)
+ *   may be used, or any call while it is paused.
+ */
+QksTrainer *
+qks_session_get_trainer (QksSession *self)
+{
+  return self->run != NULL ? self->run->trainer : NULL;
 }
 
 const QksTrainProgress *

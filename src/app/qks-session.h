@@ -49,6 +49,7 @@ QksSessionState  qks_session_get_state          (QksSession           *self);
 QksHistory      *qks_session_get_history        (QksSession           *self);
 const char      *qks_session_get_title          (QksSession           *self);
 const char      *qks_session_get_run_path       (QksSession           *self);
+QksTrainer      *qks_session_get_trainer        (QksSession           *self);
 const QksTrainProgress *qks_session_get_progress (QksSession          *self);
 const GError    *qks_session_get_error          (QksSession           *self);
 double           qks_session_get_longest_stall  (QksSession           *self);

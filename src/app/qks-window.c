@@ -26,6 +26,9 @@
 
 /* How often the figures of every step (the losses) follow a live run. */
 #define STEP_REFRESH_MS  250
+/* The status line changes every step; read at 5 Hz it stays legible, and
+ * the header is laid out again 5 times a second, not at every frame. */
+#define STATUS_REFRESH_MS 200
 
 struct _QksWindow
 {
@@ -37,6 +40,7 @@ struct _QksWindow
   GPtrArray            *pages;          /* QksFigurePage, in the view stack */
   gulong                session_handlers[3];
   guint                 step_refresh_id;
+  guint                 status_refresh_id;
 
   /* Template widgets */
   AdwHeaderBar         *header_bar;
@@ -214,10 +218,21 @@ refresh_step_pages (gpointer user_data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+refresh_status (gpointer user_data)
+{
+  QksWindow *self = user_data;
+
+  self->status_refresh_id = 0;
+  update_status (self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_steps_added (QksWindow *self)
 {
-  update_status (self);
+  if (self->status_refresh_id == 0)
+    self->status_refresh_id = g_timeout_add (STATUS_REFRESH_MS, refresh_status, self);
   /* Losses move every step, dozens of times a second: their figures are
    * made again at most every STEP_REFRESH_MS, which reads as live. */
   if (qks_timeline_get_follow_live (self->timeline) && self->step_refresh_id == 0)
@@ -1067,6 +1082,7 @@ qks_window_dispose (GObject *object)
 
   disconnect_session (self);
   g_clear_handle_id (&self->step_refresh_id, g_source_remove);
+  g_clear_handle_id (&self->status_refresh_id, g_source_remove);
   g_signal_handlers_disconnect_by_data (gtk_recent_manager_get_default (), self);
   gtk_widget_dispose_template (GTK_WIDGET (self), QKS_TYPE_WINDOW);
   g_clear_pointer (&self->compared, g_ptr_array_unref);

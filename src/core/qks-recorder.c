@@ -304,6 +304,24 @@ qks_recorder_add_checkpoint (QksRecorder *self,
 }
 
 /**
+ * qks_recorder_has_failed:
+ *
+ * Whether a snapshot or a write has failed (a full disk, say). Training
+ * should then stop: nothing after the failure reaches the file, so going
+ * on would only lose the user's time. Safe to call from any thread.
+ */
+gboolean
+qks_recorder_has_failed (QksRecorder *self)
+{
+  gboolean failed;
+
+  g_mutex_lock (&self->mutex);
+  failed = self->error != NULL;
+  g_mutex_unlock (&self->mutex);
+  return failed || qks_run_writer_get_error (self->writer) != NULL;
+}
+
+/**
  * qks_recorder_finish:
  *
  * Waits until every queued snapshot is computed and everything is written,

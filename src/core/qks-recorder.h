@@ -48,6 +48,7 @@ void         qks_recorder_add_input          (QksRecorder            *self,
                                               QksDiagInput           *input);
 void         qks_recorder_add_checkpoint     (QksRecorder            *self,
                                               QksTrainer             *trainer);
+gboolean     qks_recorder_has_failed         (QksRecorder            *self);
 gboolean     qks_recorder_finish             (QksRecorder            *self,
                                               GError                **error);
 double       qks_recorder_get_diag_seconds   (QksRecorder            *self);
