@@ -171,6 +171,21 @@ test_ticks_log1p (void)
   g_assert_false (qks_plot_log1p_ticks (NAN, 8.0, 8, &ticks));
 }
 
+static void
+test_ticks_powers_of_ten (void)
+{
+  const struct { double value; const char *text; } cases[] = {
+    { 1e-11, "10⁻¹¹" }, { 1e-3, "10⁻³" }, { 1.0, "10⁰" }, { 1e6, "10⁶" }, { 1e20, "10²⁰" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree char *text = qks_plot_format_power_of_ten (cases[i].value);
+
+      g_assert_cmpstr (text, ==, cases[i].text);
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -183,6 +198,7 @@ main (int    argc,
   g_test_add_func ("/plot/ticks/small-values-keep-their-digits", test_ticks_small_values_keep_their_digits);
   g_test_add_func ("/plot/ticks/log", test_ticks_log);
   g_test_add_func ("/plot/ticks/log1p", test_ticks_log1p);
+  g_test_add_func ("/plot/ticks/powers-of-ten", test_ticks_powers_of_ten);
   g_test_add_func ("/plot/ticks/refuse-bad-ranges", test_ticks_refuse_bad_ranges);
 
   return g_test_run ();

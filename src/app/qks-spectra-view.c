@@ -74,6 +74,8 @@ qks_spectra_view_init (QksSpectraView *self)
                                                   _("Whose eigenvalues are shown"), form_names);
   self->log_toggle = qks_figure_page_add_toggle (page, _("Lo_g Scale"),
                                                  _("Eigenvalues on a logarithmic axis"));
+  /* Trained spectra span decades: on a linear axis the bulk is a sliver at 0. */
+  gtk_toggle_button_set_active (self->log_toggle, TRUE);
   qks_figure_page_add_info (page, _("Eigenvalue Spectra"),
     _("Each histogram is the empirical spectral density of a layer's attention form: "
       "the eigenvalues of BᵀB/N, scaled to mean 1. The solid curve is the Marchenko–Pastur "

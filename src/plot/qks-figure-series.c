@@ -22,6 +22,7 @@ typedef struct
   const char *name;
   const char *label;
   const char *unit;
+  const char *short_label;   /* for a colour bar, where the long one does not fit */
 } MetricInfo;
 
 static const MetricInfo metrics[] = {
@@ -30,8 +31,8 @@ static const MetricInfo metrics[] = {
   { "mp_soft_rank", N_("Soft rank"), NULL },
   { "stable_rank", N_("Stable rank"), NULL },
   { "participation_ratio", N_("Participation ratio"), NULL },
-  { "n_spikes", N_("Spikes above the null's threshold"), NULL },
-  { "n_spikes_mp", N_("Spikes above the MP edge"), NULL },
+  { "n_spikes", N_("Spikes above the null's threshold"), NULL, N_("Spikes") },
+  { "n_spikes_mp", N_("Spikes above the MP edge"), NULL, N_("Spikes over the MP edge") },
   { "spike_mass", N_("Spike mass"), NULL },
   { "lambda_max_over_plus", N_("λmax / λ₊"), NULL },
   { "ww_alpha", N_("Power-law exponent α"), NULL },
@@ -433,7 +434,7 @@ spike_heatmap_prepare (const QksFigureSource  *source,
                                    run_label (source->histories[0]));
   figure->map = (QksStepHeatmapData) {
     .title = figure->title,
-    .value_label = figure->metric_label,
+    .value_label = metric->short_label != NULL ? _(metric->short_label) : figure->metric_label,
     .n_layers = figure->n_lines,
     .steps = (const double *) figure->steps->data,
     .n_steps = figure->steps->len,

@@ -1242,6 +1242,18 @@ grid_columns (guint  n_panels,
   return best;
 }
 
+/* Log ticks far from 1 read as powers of ten (10⁻⁶), as the axes of the
+ * other figures print them; all of an axis's ticks alike. */
+static char *
+format_grid_tick (const QksTicks *ticks,
+                  double          value)
+{
+  if (ticks->logarithmic && ticks->count > 0 && value > 0.0 &&
+      (ticks->values[0] < 1e-3 || ticks->values[ticks->count - 1] > 1e4))
+    return qks_plot_format_power_of_ten (value);
+  return qks_plot_format_tick (ticks, value);
+}
+
 /* Ticks as the axes choose them: as many as fit with room between labels. */
 static void
 grid_ticks (const QksPlotTheme *theme,
@@ -1276,7 +1288,7 @@ grid_ticks (const QksPlotTheme *theme,
 
         for (guint i = 0; i < ticks->count && fits; i++)
           {
-            g_autofree char *text = qks_plot_format_tick (ticks, ticks->values[i]);
+            g_autofree char *text = format_grid_tick (ticks, ticks->values[i]);
             double text_width, centre;
 
             qks_plot_measure_label (theme, cr, QKS_PLOT_FONT_SMALL, text, &text_width, NULL);
@@ -1300,7 +1312,7 @@ widest_tick_label (const QksPlotTheme *theme,
 
   for (guint i = 0; i < ticks->count; i++)
     {
-      g_autofree char *text = qks_plot_format_tick (ticks, ticks->values[i]);
+      g_autofree char *text = format_grid_tick (ticks, ticks->values[i]);
       double text_width;
 
       qks_plot_measure_label (theme, cr, QKS_PLOT_FONT_SMALL, text, &text_width, NULL);
@@ -1566,7 +1578,7 @@ qks_plot_esd_grid_draw (cairo_t                  *cr,
       if (bottom_of_column)
         for (guint t = 0; t < x_ticks.count; t++)
           {
-            g_autofree char *text = qks_plot_format_tick (&x_ticks, x_ticks.values[t]);
+            g_autofree char *text = format_grid_tick (&x_ticks, x_ticks.values[t]);
 
             qks_plot_draw_label (theme, cr, QKS_PLOT_FONT_SMALL, text, &theme->muted,
                                  panel_x (&panel, x_ticks.values[t]),
@@ -1575,7 +1587,7 @@ qks_plot_esd_grid_draw (cairo_t                  *cr,
       if (column == 0)
         for (guint t = 0; t < y_ticks.count; t++)
           {
-            g_autofree char *text = qks_plot_format_tick (&y_ticks, y_ticks.values[t]);
+            g_autofree char *text = format_grid_tick (&y_ticks, y_ticks.values[t]);
 
             qks_plot_draw_label (theme, cr, QKS_PLOT_FONT_SMALL, text, &theme->muted,
                                  panel.frame.x - theme->tick_length - 3.0, panel_y (&panel, y_ticks.values[t]),

@@ -183,3 +183,25 @@ qks_plot_format_tick (const QksTicks *ticks,
     }
   return g_strdup_printf ("%.*f", MIN (ticks->decimals, 6), value);
 }
+
+/**
+ * qks_plot_format_power_of_ten:
+ *
+ * Returns: (transfer full): @value, a power of ten, as "10⁻¹¹" in plain
+ *   text (superscript digits, a true minus), for log axes drawn without
+ *   markup.
+ */
+char *
+qks_plot_format_power_of_ten (double value)
+{
+  static const char * const superscripts[] = { "⁰", "¹", "²", "³", "⁴", "⁵", "⁶", "⁷", "⁸", "⁹" };
+  int exponent = (int) lround (log10 (value));
+  g_autofree char *digits = g_strdup_printf ("%d", abs (exponent));
+  GString *text = g_string_new ("10");
+
+  if (exponent < 0)
+    g_string_append (text, "⁻");
+  for (const char *c = digits; *c != '\0'; c++)
+    g_string_append (text, superscripts[*c - '0']);
+  return g_string_free (text, FALSE);
+}

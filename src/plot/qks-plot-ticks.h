@@ -34,5 +34,6 @@ gboolean qks_plot_log1p_ticks  (double    low,
                                 QksTicks *ticks);
 char    *qks_plot_format_tick  (const QksTicks *ticks,
                                 double          value);
+char    *qks_plot_format_power_of_ten (double   value);
 
 G_END_DECLS
