@@ -8,10 +8,11 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gi18n.h>
 
-#include "qks-checkpoint.h"
+#include "qks-checkpoint-series.h"
 #include "qks-cli.h"
 #include "qks-diag.h"
 #include "qks-json.h"
@@ -219,28 +220,39 @@ print_text (const QksSnapshot *snapshot)
     }
 }
 
-static QksSnapshot *
-analyze_checkpoint (const char            *path,
-                    const QksDiagOptions  *options,
-                    GError               **error)
+/* On a terminal, where a large model's layers take a while, say how far
+ * the analysis is; never into a pipe or a log. */
+static void
+show_progress (double      fraction,
+               const char *message,
+               gpointer    user_data)
 {
-  g_autoptr(QksModel) model = NULL;
-  g_autoptr(QksDiagContext) context = NULL;
-  g_autoptr(QksDiagInput) input = NULL;
-  const QksModelConfig *config;
-  guint step;
+  fprintf (stderr, "\r\033[K%3.0f %% %s", 100 * fraction, message);
+  if (fraction >= 1.0)
+    fprintf (stderr, "\r\033[K");
+  fflush (stderr);
+}
 
-  if ((model = qks_checkpoint_load_model (path, &step, error)) == NULL)
+/* Another program's checkpoint or QK Scope's own (a .safetensors file, a
+ * model folder, or a sharded one), a layer at a time. */
+static QksSnapshot *
+analyze_checkpoint (QksDiagContext  *context,
+                    const char      *path,
+                    gboolean         step_known,
+                    guint            step,
+                    GError         **error)
+{
+  g_autoptr(QksAdapter) adapter = qks_adapter_open (path, error);
+  g_autofree char *name = g_path_get_basename (path);
+
+  if (adapter == NULL)
     return NULL;
-  config = qks_model_get_config (model);
-  input = qks_diag_input_new (step, config->n_layers);
-  input->config = *config;
-  input->from_model = TRUE;
-  for (guint l = 0; l < config->n_layers; l++)
-    input->layers[l] = qks_model_export_heads (model, l);
-
-  context = qks_diag_context_new (options);
-  return qks_diag_run (context, input, error);
+  /* The file's own record first (QK Scope's), then its name (checkpoint-N). */
+  if (!step_known && !qks_adapter_get_step (adapter, &step) &&
+      !qks_checkpoint_step_from_name (name, &step))
+    step = 0;
+  return qks_checkpoint_analyze (context, adapter, step, isatty (fileno (stderr)) ? show_progress : NULL,
+                                 NULL, NULL, error);
 }
 
 int
@@ -257,26 +269,33 @@ qks_cli_analyze_run (int    argc,
   int mc_draws = -1, status;
   QksDiagOptions options;
   const GOptionEntry entries[] = {
-    { "step", 0, 0, G_OPTION_ARG_INT64, &step, N_("Only this recorded step of a run (default: every step)"), N_("STEP") },
+    { "step", 0, 0, G_OPTION_ARG_INT64, &step, N_("Only this step of a run or of a folder of checkpoints (default: every step)"), N_("STEP") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &as_json, N_("Print JSON"), NULL },
     { "csv", 0, 0, G_OPTION_ARG_NONE, &as_csv, N_("Print CSV: step, layer, head, form, metric, value, flags"), NULL },
-    { "null", 0, 0, G_OPTION_ARG_STRING, &null_law, N_("For a checkpoint: the null of the spike counts, matched (default), chain or mp"), N_("LAW") },
-    { "mc-draws", 0, 0, G_OPTION_ARG_INT, &mc_draws, N_("For a checkpoint: layers simulated for the Monte-Carlo null (default 200)"), "N" },
+    { "null", 0, 0, G_OPTION_ARG_STRING, &null_law, N_("For checkpoints: the null of the spike counts, matched (default), chain or mp"), N_("LAW") },
+    { "mc-draws", 0, 0, G_OPTION_ARG_INT, &mc_draws, N_("For QK Scope checkpoints: layers simulated for the Monte-Carlo null (default 200)"), "N" },
     { NULL }
   };
 
-  context = g_option_context_new (_("CHECKPOINT|RUN.qkrun"));
+  context = g_option_context_new (_("CHECKPOINT|FOLDER|RUN.qkrun"));
   g_option_context_set_summary (context, _("Print every diagnostic per layer and head — spectra fits, spike "
                                            "counts, ranks, weightwatcher metrics, head diversity — with the "
-                                           "conventions (null, estimator, threshold) that produced them. "
-                                           "A .qkrun gives what was recorded during training; a checkpoint "
-                                           "(a folder written by “train” or its model.safetensors) is "
-                                           "analysed now."));
+                                           "conventions (null, estimator, threshold) that produced them.\n\n"
+                                           "A .qkrun gives what was recorded during training. A checkpoint is "
+                                           "analysed now, a layer at a time: a .safetensors file, or a model "
+                                           "folder (config.json with model.safetensors, or the shards that "
+                                           "model.safetensors.index.json lists), written by “train” or by "
+                                           "PyTorch / Hugging Face in the GPT-2, LLaMA/Mistral/Qwen2 or "
+                                           "DeepSeek MLA layouts, in F32, F16, BF16 or F64. A folder of "
+                                           "checkpoints named by step (checkpoint-100/, step-100.safetensors, "
+                                           "NAME-step-100) gives one snapshot per step, in step order.\n\n"
+                                           "Other programs' weights are tested against the analytic chain "
+                                           "law of their shapes (there is no variant to simulate)."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if ((status = qks_cli_parse_options (context, "analyze", &argc, &argv)) != QKS_CLI_EXIT_OK)
     return status;
   if (argc < 2)
-    return qks_cli_usage_error ("analyze", _("Name the checkpoint or run to analyse"));
+    return qks_cli_usage_error ("analyze", _("Name the checkpoint, folder of checkpoints or run to analyse"));
   if (argc > 2)
     return qks_cli_usage_error ("analyze", _("Unexpected argument “%s”"), argv[2]);
   if (as_json && as_csv)
@@ -318,13 +337,37 @@ qks_cli_analyze_run (int    argc,
           return qks_cli_failure ("analyze", error);
         }
     }
+  else if (qks_checkpoint_series_is_series (source))
+    {
+      g_autoptr(QksDiagContext) diag = qks_diag_context_new (&options);
+      g_autoptr(GArray) checkpoints = qks_checkpoint_series_list (source, &error);
+
+      if (checkpoints == NULL)
+        return qks_cli_failure ("analyze", error);
+      /* In step order with one context, so that rank-collapse events
+       * compare each step with the first. */
+      for (guint i = 0; i < checkpoints->len; i++)
+        {
+          const QksCheckpointEntry *entry = &g_array_index (checkpoints, QksCheckpointEntry, i);
+          QksSnapshot *snapshot;
+
+          if (step >= 0 && entry->step != (guint64) step)
+            continue;
+          if ((snapshot = analyze_checkpoint (diag, entry->path, TRUE, entry->step, &error)) == NULL)
+            return qks_cli_failure ("analyze", error);
+          g_ptr_array_add (snapshots, snapshot);
+        }
+      if (snapshots->len == 0)
+        return qks_cli_usage_error ("analyze", _("“%s” holds no checkpoint of step %" G_GINT64_FORMAT), source, step);
+    }
   else
     {
+      g_autoptr(QksDiagContext) diag = qks_diag_context_new (&options);
       QksSnapshot *snapshot;
 
       if (step >= 0)
-        return qks_cli_usage_error ("analyze", _("--step chooses a recorded step of a .qkrun run"));
-      if ((snapshot = analyze_checkpoint (source, &options, &error)) == NULL)
+        return qks_cli_usage_error ("analyze", _("--step chooses a step of a .qkrun run or of a folder of checkpoints"));
+      if ((snapshot = analyze_checkpoint (diag, source, FALSE, 0, &error)) == NULL)
         return qks_cli_failure ("analyze", error);
       g_ptr_array_add (snapshots, snapshot);
     }

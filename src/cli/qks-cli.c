@@ -13,7 +13,7 @@
 static const QksCliCommand commands[] = {
   { "train", N_("Train a small transformer and save checkpoints or a run"), qks_cli_train_run },
   { "eval", N_("Measure a checkpoint’s loss on a text file"), qks_cli_eval_run },
-  { "analyze", N_("Print every diagnostic of a checkpoint or a run"), qks_cli_analyze_run },
+  { "analyze", N_("Print every diagnostic of a checkpoint (QK Scope, PyTorch, Hugging Face), a folder of checkpoints or a run"), qks_cli_analyze_run },
   { "plot", N_("Draw a run’s figures as SVG, PDF or PNG"), qks_cli_plot_run },
   { "info", N_("Show the version and the numerical libraries in use"), qks_cli_info_run },
 };

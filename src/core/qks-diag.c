@@ -793,6 +793,24 @@ diagnose_one_layer (gpointer data,
   diagnose_layers (layer, layer + 1, 0, user_data);
 }
 
+/* The key of @input's Monte-Carlo null, simulated on first use. */
+static char *
+prepare_null (QksDiagContext     *self,
+              const QksDiagInput *input)
+{
+  g_autoptr(JsonNode) node = NULL;
+  char *config_key;
+
+  if (!input->from_model)
+    return g_strdup ("external");
+
+  node = qks_model_config_to_json (&input->config);
+  config_key = qks_json_to_string (node, FALSE);
+  if (!g_hash_table_contains (self->mc_done, config_key))
+    simulate_mc_null (self, &input->config, config_key);
+  return config_key;
+}
+
 QksSnapshot *
 qks_diag_run (QksDiagContext      *self,
               const QksDiagInput  *input,
@@ -806,16 +824,7 @@ qks_diag_run (QksDiagContext      *self,
   guint threads = self->options.background ? 1 : MIN (qks_parallel_get_threads (), input->n_layers);
   gboolean failed = FALSE;
 
-  if (input->from_model)
-    {
-      g_autoptr(JsonNode) node = qks_model_config_to_json (&input->config);
-
-      config_key = qks_json_to_string (node, FALSE);
-      if (!g_hash_table_contains (self->mc_done, config_key))
-        simulate_mc_null (self, &input->config, config_key);
-    }
-  else
-    config_key = g_strdup ("external");
+  config_key = prepare_null (self, input);
   job.config_key = config_key;
 
   if (threads > 1)
@@ -845,4 +854,36 @@ qks_diag_run (QksDiagContext      *self,
   if (failed)
     return NULL;
   return g_steal_pointer (&snapshot);
+}
+
+/**
+ * qks_diag_run_layer:
+ * @input: a step's input in which only @layer need be filled (the other
+ *   layers may be %NULL)
+ * @layer: the layer to diagnose
+ * @snapshot: where the layer's results are added
+ *
+ * What qks_diag_run() computes for one layer, for sources too large to
+ * hold every layer at once (another program's checkpoint, read a layer at
+ * a time): the caller loads a layer, runs this, frees it, and goes on.
+ * Layers must come in order within a step, and steps in order, for the
+ * rank-collapse events to have their reference.
+ *
+ * Returns: %TRUE, or %FALSE with @error set (then @snapshot may hold part
+ *   of the layer's results)
+ */
+gboolean
+qks_diag_run_layer (QksDiagContext      *self,
+                    const QksDiagInput  *input,
+                    guint                layer,
+                    QksSnapshot         *snapshot,
+                    GError             **error)
+{
+  g_autofree char *config_key = NULL;
+
+  g_return_val_if_fail (layer < input->n_layers && input->layers[layer] != NULL, FALSE);
+
+  config_key = prepare_null (self, input);
+  return diagnose_layer (self, input, config_key, snapshot, layer, error) &&
+         diagnose_heads (snapshot, layer, input->layers[layer], input->calibration[layer], error);
 }

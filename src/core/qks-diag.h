@@ -54,6 +54,11 @@ void            qks_diag_context_set_reference_erank (QksDiagContext *self,
 QksSnapshot    *qks_diag_run               (QksDiagContext        *self,
                                             const QksDiagInput    *input,
                                             GError               **error);
+gboolean        qks_diag_run_layer         (QksDiagContext        *self,
+                                            const QksDiagInput    *input,
+                                            guint                  layer,
+                                            QksSnapshot           *snapshot,
+                                            GError               **error);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QksDiagContext, qks_diag_context_free)
 

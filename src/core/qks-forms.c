@@ -174,11 +174,16 @@ qks_forms_from_heads (const QksAttnHeads *heads,
 {
   GPtrArray *forms = g_ptr_array_new_with_free_func (free_form);
   guint H = heads->n_heads, d = heads->d_model, d_qk = heads->d_qk, d_v = heads->d_v;
-  gboolean mla = heads->head_chain_length == 5;
-  guint ov_chain[4] = { d, d_v, mla ? heads->head_chain[3] : d, d };
+  /* MLA's chains run through its latents: [d, d_c', d_h, d_c, d], or
+   * [d, d_h, d_c, d] when queries are not compressed (DeepSeek-V2-Lite). */
+  gboolean mla = heads->head_chain_length >= 4;
+  gboolean q_latent = heads->head_chain_length == 5;
+  guint d_c = mla ? heads->head_chain[heads->head_chain_length - 2] : d;
+  guint ov_chain[4] = { d, d_v, d_c, d };
   guint ov_chain_length = mla ? 4 : 3;
   guint d_rope = heads->d_rope;
-  guint rope_chain[4] = { d, mla ? heads->head_chain[1] : d, d_rope, d };
+  guint rope_chain[4] = { d, q_latent ? heads->head_chain[1] : d_rope, q_latent ? d_rope : d, d };
+  guint rope_chain_length = q_latent ? 4 : 3;
   guint cross_chain[3] = { d_qk, d, d_qk };
 
   for (guint h = 0; h < H; h++)
@@ -193,7 +198,7 @@ qks_forms_from_heads (const QksAttnHeads *heads,
           QksMatrix *k_parts[2] = { heads->w_k[h], heads->w_k_rope };
 
           new_form (forms, QKS_FORM_QK_ROPE, (int) h, rows_of (heads->w_q_rope[h]),
-                    rows_of (heads->w_k_rope), rope_chain, 4);
+                    rows_of (heads->w_k_rope), rope_chain, rope_chain_length);
           /* The sum is no single chain: only the Monte-Carlo null fits it. */
           new_form (forms, QKS_FORM_QK_SUM, (int) h, owned (rows_of (stack_rows (q_parts, 2, FALSE))),
                     owned (rows_of (stack_rows (k_parts, 2, FALSE))), NULL, 0);
@@ -221,7 +226,7 @@ qks_forms_from_heads (const QksAttnHeads *heads,
 
       /* Σ_h W_QR,hᵀ W_KR = (Σ_h W_QR,h)ᵀ W_KR: the shared key makes it thin. */
       new_form (forms, QKS_FORM_QK_ROPE, QKS_WHOLE_LAYER, owned (rows_of (q_rope_sum)),
-                rows_of (heads->w_k_rope), rope_chain, 4);
+                rows_of (heads->w_k_rope), rope_chain, rope_chain_length);
 
       for (guint h = 0; h < H; h++)
         {
@@ -243,7 +248,7 @@ qks_forms_from_heads (const QksAttnHeads *heads,
     }
   if (with_ov)
     {
-      guint layer_ov[4] = { d, H * d_v, mla ? heads->head_chain[3] : d, d };
+      guint layer_ov[4] = { d, H * d_v, d_c, d };
 
       new_form (forms, QKS_FORM_OV, QKS_WHOLE_LAYER, owned (columns_of (stack_columns (heads->w_o, H))),
                 owned (rows_of (stack_rows (heads->w_v, H, FALSE))), layer_ov, mla ? 4 : 3);

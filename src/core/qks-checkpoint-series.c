@@ -1,0 +1,405 @@
+/* qks-checkpoint-series.c: a folder of checkpoints by step, analysed into a run history
+ *
+ * Copyright 2026 The QK Scope developers
+ * SPDX-License-Identifier: GPL-3.0-or-later
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "qks-checkpoint-series.h"
+
+G_DEFINE_QUARK (qks-checkpoint-series-error-quark, qks_checkpoint_series_error)
+
+/* The words training programs put before a step number. */
+static const char *step_words[] = { "checkpoint", "global_step", "step", "iteration", "iter", "ckpt" };
+
+/**
+ * qks_checkpoint_step_from_name:
+ * @name: a file or folder name (not a path)
+ * @step: (out): the step it names
+ *
+ * Reads the step of “checkpoint-100”, “step-100.safetensors”, “step_100”,
+ * “global_step100”, “gpt2-small-step-100”, “iter-100”. A name whose number
+ * follows no such word (“model-00001-of-00002.safetensors”) names no step.
+ *
+ * Returns: whether @name names a step
+ */
+gboolean
+qks_checkpoint_step_from_name (const char *name,
+                               guint      *step)
+{
+  g_autofree char *stem = NULL;
+  gsize end, digits;
+  guint64 value;
+
+  g_return_val_if_fail (name != NULL, FALSE);
+
+  stem = g_ascii_strdown (name, -1);
+  if (g_str_has_suffix (stem, ".safetensors"))
+    stem[strlen (stem) - strlen (".safetensors")] = '\0';
+  end = strlen (stem);
+  digits = end;
+  while (digits > 0 && g_ascii_isdigit (stem[digits - 1]))
+    digits--;
+  if (digits == end || end - digits > 9 ||
+      !g_ascii_string_to_unsigned (stem + digits, 10, 0, G_MAXUINT, &value, NULL))
+    return FALSE;
+
+  /* One separator between the word and the number, or none. */
+  if (digits > 0 && (stem[digits - 1] == '-' || stem[digits - 1] == '_'))
+    digits--;
+  stem[digits] = '\0';
+  for (guint i = 0; i < G_N_ELEMENTS (step_words); i++)
+    {
+      gsize word = strlen (step_words[i]);
+
+      if (digits >= word && strcmp (stem + digits - word, step_words[i]) == 0 &&
+          (digits == word || strchr ("-_.", stem[digits - word - 1]) != NULL))
+        {
+          *step = (guint) value;
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+static void
+clear_entry (gpointer data)
+{
+  QksCheckpointEntry *entry = data;
+
+  g_free (entry->path);
+}
+
+static int
+compare_entries (gconstpointer a,
+                 gconstpointer b)
+{
+  const QksCheckpointEntry *x = a, *y = b;
+
+  return x->step < y->step ? -1 : x->step > y->step;
+}
+
+static gboolean
+holds_weights (const char *folder)
+{
+  g_autoptr(GDir) dir = g_dir_open (folder, 0, NULL);
+  const char *name;
+
+  if (dir == NULL)
+    return FALSE;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    if (g_str_has_suffix (name, ".safetensors") || g_str_has_suffix (name, ".index.json"))
+      return TRUE;
+  return FALSE;
+}
+
+/**
+ * qks_checkpoint_series_list:
+ * @folder: a folder of checkpoints
+ *
+ * Lists the checkpoints in @folder named by a step: sub-folders that hold
+ * safetensors weights, and .safetensors files. Anything else (logs, a
+ * config.json, a tokenizer) is left alone.
+ *
+ * Returns: (transfer full) (element-type QksCheckpointEntry): the
+ *   checkpoints sorted by step, or %NULL with @error set
+ *   (%QKS_CHECKPOINT_SERIES_ERROR_EMPTY when there is none, _DUPLICATE
+ *   when two name the same step, or a %G_FILE_ERROR)
+ */
+GArray *
+qks_checkpoint_series_list (const char  *folder,
+                            GError     **error)
+{
+  g_autoptr(GArray) entries = g_array_new (FALSE, FALSE, sizeof (QksCheckpointEntry));
+  g_autofree char *display = g_filename_display_name (folder);
+  g_autoptr(GDir) dir = NULL;
+  const char *name;
+
+  g_array_set_clear_func (entries, clear_entry);
+  if ((dir = g_dir_open (folder, 0, error)) == NULL)
+    return NULL;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (folder, name, NULL);
+      QksCheckpointEntry entry;
+
+      if (!qks_checkpoint_step_from_name (name, &entry.step))
+        continue;
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) ? !holds_weights (path)
+                                                 : !g_str_has_suffix (name, ".safetensors"))
+        continue;
+      entry.path = g_steal_pointer (&path);
+      g_array_append_val (entries, entry);
+    }
+
+  if (entries->len == 0)
+    {
+      g_set_error (error, QKS_CHECKPOINT_SERIES_ERROR, QKS_CHECKPOINT_SERIES_ERROR_EMPTY,
+                   "“%s” holds no checkpoints named by their step (checkpoint-N/, step-N.safetensors, "
+                   "NAME-step-N)", display);
+      return NULL;
+    }
+  g_array_sort (entries, compare_entries);
+  for (guint i = 1; i < entries->len; i++)
+    {
+      const QksCheckpointEntry *a = &g_array_index (entries, QksCheckpointEntry, i - 1);
+      const QksCheckpointEntry *b = &g_array_index (entries, QksCheckpointEntry, i);
+
+      if (a->step == b->step)
+        {
+          g_autofree char *a_name = g_path_get_basename (a->path);
+          g_autofree char *b_name = g_path_get_basename (b->path);
+
+          g_set_error (error, QKS_CHECKPOINT_SERIES_ERROR, QKS_CHECKPOINT_SERIES_ERROR_DUPLICATE,
+                       "“%s” holds two checkpoints of step %u: “%s” and “%s”", display, a->step,
+                       a_name, b_name);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&entries);
+}
+
+/**
+ * qks_checkpoint_series_is_series:
+ *
+ * Returns: whether @folder is a folder of checkpoints rather than one
+ *   model: it has no model.safetensors (or shard index) of its own and
+ *   holds checkpoints named by a step
+ */
+gboolean
+qks_checkpoint_series_is_series (const char *folder)
+{
+  g_autofree char *single = g_build_filename (folder, QKS_MODEL_FILES_WEIGHTS, NULL);
+  g_autofree char *index = g_build_filename (folder, QKS_MODEL_FILES_INDEX, NULL);
+  g_autoptr(GArray) entries = NULL;
+
+  if (!g_file_test (folder, G_FILE_TEST_IS_DIR) || g_file_test (single, G_FILE_TEST_EXISTS) ||
+      g_file_test (index, G_FILE_TEST_EXISTS))
+    return FALSE;
+  entries = qks_checkpoint_series_list (folder, NULL);
+  return entries != NULL;
+}
+
+/**
+ * qks_checkpoint_analyze:
+ * @context: the diagnostics' context; use one per series, in step order,
+ *   so that the rank-collapse events compare with the first step
+ * @step: the step to file the snapshot under
+ * @progress: (nullable) (scope call): told after each layer
+ * @cancellable: (nullable): checked between layers
+ *
+ * Every diagnostic of qks_diag_run(), a layer at a time: each layer's
+ * matrices are read, analysed and freed before the next is read, so the
+ * memory needed is that of one layer whatever the model's depth.
+ *
+ * Returns: (transfer full): the snapshot, or %NULL with @error set
+ *   (%G_IO_ERROR_CANCELLED when cancelled)
+ */
+QksSnapshot *
+qks_checkpoint_analyze (QksDiagContext         *context,
+                        QksAdapter             *adapter,
+                        guint                   step,
+                        QksCheckpointProgress   progress,
+                        gpointer                user_data,
+                        GCancellable           *cancellable,
+                        GError                **error)
+{
+  guint n_layers = qks_adapter_get_n_layers (adapter);
+  const QksModelConfig *config = qks_adapter_get_model_config (adapter);
+  g_autoptr(QksDiagInput) input = qks_diag_input_new (step, n_layers);
+  g_autoptr(QksSnapshot) snapshot = qks_snapshot_new (step);
+
+  /* A QK Scope model's own variant gives its Monte-Carlo null (f.1);
+   * other programs' weights get the analytic chain law of their shapes. */
+  if (config != NULL)
+    {
+      input->config = *config;
+      input->from_model = TRUE;
+    }
+
+  for (guint l = 0; l < n_layers; l++)
+    {
+      gboolean ok;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        return NULL;
+      if (progress != NULL)
+        {
+          g_autofree char *message = g_strdup_printf ("Layer %u of %u", l + 1, n_layers);
+
+          progress ((double) l / n_layers, message, user_data);
+        }
+      if ((input->layers[l] = qks_adapter_load_layer (adapter, l, error)) == NULL)
+        return NULL;
+      ok = qks_diag_run_layer (context, input, l, snapshot, error);
+      g_clear_pointer (&input->layers[l], qks_attn_heads_free);
+      if (!ok)
+        return NULL;
+    }
+  if (progress != NULL)
+    progress (1.0, "Done", user_data);
+  return g_steal_pointer (&snapshot);
+}
+
+/**
+ * qks_checkpoint_analyze_path:
+ * @path: a .safetensors file, a shard index or a model folder
+ *
+ * qks_adapter_open() then qks_checkpoint_analyze(). This is what a watch
+ * of a growing folder calls for each new checkpoint, on a worker thread;
+ * the snapshot then goes to the history on the main thread
+ * (qks_history_add_snapshot()).
+ */
+QksSnapshot *
+qks_checkpoint_analyze_path (QksDiagContext         *context,
+                             const char             *path,
+                             guint                   step,
+                             QksCheckpointProgress   progress,
+                             gpointer                user_data,
+                             GCancellable           *cancellable,
+                             GError                **error)
+{
+  g_autoptr(QksAdapter) adapter = qks_adapter_open (path, error);
+
+  if (adapter == NULL)
+    return NULL;
+  return qks_checkpoint_analyze (context, adapter, step, progress, user_data, cancellable, error);
+}
+
+typedef struct
+{
+  QksDiagContext *context;
+  char           *path;
+  guint           step;
+} AnalyzeData;
+
+static void
+analyze_data_free (gpointer data)
+{
+  AnalyzeData *job = data;
+
+  g_free (job->path);
+  g_free (job);
+}
+
+static void
+analyze_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  AnalyzeData *job = task_data;
+  GError *error = NULL;
+  QksSnapshot *snapshot = qks_checkpoint_analyze_path (job->context, job->path, job->step, NULL, NULL,
+                                                       cancellable, &error);
+
+  if (snapshot == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, snapshot, (GDestroyNotify) qks_snapshot_free);
+}
+
+/**
+ * qks_checkpoint_analyze_async:
+ * @context: used on a worker thread until @callback runs: keep it alive and
+ *   do not use it elsewhere meanwhile
+ *
+ * qks_checkpoint_analyze_path() on a worker thread; @callback runs in the
+ * thread-default main context of the caller.
+ */
+void
+qks_checkpoint_analyze_async (QksDiagContext      *context,
+                              const char          *path,
+                              guint                step,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  AnalyzeData *job = g_new0 (AnalyzeData, 1);
+
+  job->context = context;
+  job->path = g_strdup (path);
+  job->step = step;
+  g_task_set_source_tag (task, qks_checkpoint_analyze_async);
+  g_task_set_task_data (task, job, analyze_data_free);
+  g_task_run_in_thread (task, analyze_thread);
+}
+
+/**
+ * qks_checkpoint_analyze_finish:
+ *
+ * Returns: (transfer full): the snapshot, or %NULL with @error set
+ */
+QksSnapshot *
+qks_checkpoint_analyze_finish (GAsyncResult  *result,
+                               GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct
+{
+  QksCheckpointProgress  progress;
+  gpointer               user_data;
+  guint                  index;
+  guint                  count;
+  guint                  step;
+} SeriesProgress;
+
+static void
+series_progress (double      fraction,
+                 const char *message,
+                 gpointer    user_data)
+{
+  SeriesProgress *p = user_data;
+  g_autofree char *text = g_strdup_printf ("Step %u (%u of %u): %s", p->step, p->index + 1, p->count, message);
+
+  p->progress ((p->index + fraction) / p->count, text, p->user_data);
+}
+
+/**
+ * qks_checkpoint_series_analyze:
+ * @folder: a folder of checkpoints (qks_checkpoint_series_list())
+ * @progress: (nullable) (scope call): told after each layer of each step
+ *
+ * Analyses every checkpoint of @folder in step order into one history,
+ * named after the folder.
+ *
+ * Returns: (transfer full): the history, or %NULL with @error naming the
+ *   checkpoint that failed and why
+ */
+QksHistory *
+qks_checkpoint_series_analyze (QksDiagContext         *context,
+                               const char             *folder,
+                               QksCheckpointProgress   progress,
+                               gpointer                user_data,
+                               GCancellable           *cancellable,
+                               GError                **error)
+{
+  g_autoptr(GArray) entries = qks_checkpoint_series_list (folder, error);
+  g_autofree char *name = g_path_get_basename (folder);
+  g_autoptr(QksHistory) history = NULL;
+
+  if (entries == NULL)
+    return NULL;
+  history = qks_history_new (name);
+  for (guint i = 0; i < entries->len; i++)
+    {
+      const QksCheckpointEntry *entry = &g_array_index (entries, QksCheckpointEntry, i);
+      SeriesProgress p = { progress, user_data, i, entries->len, entry->step };
+      QksSnapshot *snapshot;
+
+      snapshot = qks_checkpoint_analyze_path (context, entry->path, entry->step,
+                                              progress != NULL ? series_progress : NULL, &p,
+                                              cancellable, error);
+      if (snapshot == NULL)
+        return NULL;
+      qks_history_add_snapshot (history, snapshot);
+    }
+  return g_steal_pointer (&history);
+}
