@@ -110,6 +110,7 @@ main (int    argc,
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
 
+  g_set_prgname ("qkscope");   /* recent files name the program that opened them */
   g_set_application_name ("QK Scope");
   gtk_init ();
   adw_init ();
