@@ -130,6 +130,9 @@ main (int    argc,
   save ("spectra");
 
   iterate_until (session_ended, NULL);
+  /* The measure of a responsive window, on the demo (tiny preset). */
+  g_print ("longest main-loop stall during the demo: %.1f ms\n",
+           qks_session_get_longest_stall (qks_window_get_session (window)));
   run_frames (4000);   /* the toast that says so goes by */
   qks_window_show_page (window, "heads");
   save ("heads");
