@@ -64,14 +64,14 @@ def report_failure(fuzzer, log_path, saved):
     with open(log_path, encoding="utf-8", errors="replace") as f:
         log = f.read().splitlines()
     # From the first line of the report (ASan's, UBSan's, GLib's or
-    # libFuzzer's own) to the end: the part that says what happened.
-    start = len(log)
+    # libFuzzer's own) to the end: the part that says what happened. Failing
+    # that, the last 200 lines.
+    start = max(0, len(log) - 200)
     for i, line in enumerate(log):
         if (line.startswith("==") or "runtime error:" in line or "ERROR" in line
                 or "libFuzzer: deadly signal" in line or line.startswith("**")):
             start = i
             break
-    start = max(0, min(start, len(log) - 200))
     print("\n".join(log[start:]))
     print()
     for name in sorted(saved):
@@ -83,6 +83,19 @@ def report_failure(fuzzer, log_path, saved):
         if len(data) > MAX_PRINTED:
             print(f"  … {len(data) - MAX_PRINTED} more bytes")
         print(f"fuzz: replay it with: {fuzzer} {path}")
+        if name.startswith("leak-"):
+            # While fuzzing, ASan unwinds the stack of each allocation the
+            # fast way, which stops at the first frame of GLib (built
+            # without frame pointers): replay the leak the slow way, which
+            # shows who allocated it.
+            env = environment()
+            env["ASAN_OPTIONS"] += ":fast_unwind_on_malloc=0"
+            replay = subprocess.run([fuzzer, path], env=env, capture_output=True, text=True,
+                                    timeout=300, check=False)
+            report = [line for line in replay.stderr.splitlines()
+                      if line.startswith(("Direct leak", "Indirect leak", "    #"))]
+            print("fuzz: the leak with whole stacks:")
+            print("\n".join(report[:100]))
     print("fuzz: FAILED; libFuzzer's whole output is in " + log_path)
 
 
