@@ -104,8 +104,10 @@ def main():
     parser.add_argument("fuzzer")
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--seconds", type=int, default=60)
-    parser.add_argument("extra", nargs="*", help="more libFuzzer flags, after --")
-    args = parser.parse_args()
+    # libFuzzer's own flags come after "--"; argparse would take them for its own.
+    argv = sys.argv[1:]
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
 
     fuzzer = os.path.abspath(args.fuzzer)
     name = os.path.basename(fuzzer)
@@ -142,7 +144,7 @@ def main():
         "-print_final_stats=1",
         f"-dict={dictionary}",
         f"-artifact_prefix={artifacts}/",
-        *args.extra,
+        *extra,
         # New inputs go into the first folder; the seeds are only read.
         corpus,
         seeds,
