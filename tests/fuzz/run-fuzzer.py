@@ -167,8 +167,11 @@ def main():
     with open(log_path, encoding="utf-8", errors="replace") as f:
         text = f.read()
     stats = dict(re.findall(r"^stat::(\w+):\s*(\d+)", text, re.MULTILINE))
+    # With -fork=N there are no final stats: the last status line counts.
+    counts = re.findall(r"^#(\d+)", text, re.MULTILINE)
+    executed = stats.get("number_of_executed_units", counts[-1] if counts else "?")
     coverage = re.findall(r"\bcov: (\d+) ft: (\d+)", text)
-    print(f"fuzz: {name} ran {stats.get('number_of_executed_units', '?')} inputs in "
+    print(f"fuzz: {name} ran {executed} inputs in "
           f"{args.seconds} s and found nothing"
           + (f"; coverage {coverage[-1][0]} edges, {coverage[-1][1]} features" if coverage else "")
           + f"; corpus {len(os.listdir(corpus))} inputs in {corpus}")
