@@ -875,6 +875,11 @@ test_malformed_header_text (void)
                        QKS_SAFETENSORS_ERROR_JSON, "Unpaired high surrogate");
   assert_header_fails ("{" T ("a\\u0000b", "F32", "[1]", 0, 4) "}", 4,
                        QKS_SAFETENSORS_ERROR_JSON, "\\u0000");
+  /* Metadata keys and values too: the interface shows them. */
+  assert_header_fails ("{\"__metadata__\":{\"k\":\"caf\xe9\"}}", 0,
+                       QKS_SAFETENSORS_ERROR_HEADER, "not valid UTF-8 at byte 25 of the header");
+  assert_header_fails ("{\"__metadata__\":{\"\xfe\":\"v\"}}", 0,
+                       QKS_SAFETENSORS_ERROR_HEADER, "not valid UTF-8 at byte 18 of the header");
   {
     static const char header[] = "{\"a\0b\":{}}";
     g_autoptr(GBytes) bytes = NULL;
@@ -943,6 +948,10 @@ test_malformed_entries (void)
                        "two non-negative integers");
   assert_header_fails ("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[\"0\",\"4\"]}}", 4,
                        QKS_SAFETENSORS_ERROR_OFFSETS, "two non-negative integers");
+  assert_header_fails ("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0.0,4.0]}}", 4,
+                       QKS_SAFETENSORS_ERROR_OFFSETS, "the data_offsets of tensor “w” are not two non-negative integers");
+  assert_header_fails ("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":null}}", 4,
+                       QKS_SAFETENSORS_ERROR_OFFSETS, "two non-negative integers");
   assert_header_fails ("{" T ("w", "F32", "[1]", 4, 0) "}", 4, QKS_SAFETENSORS_ERROR_OFFSETS,
                        "tensor “w” has data_offsets [4, 0], which end before they begin");
   assert_header_fails ("{" T ("w", "F32", "[3,4]", 0, 40) "}", 40, QKS_SAFETENSORS_ERROR_OFFSETS,
@@ -1000,6 +1009,99 @@ test_overflow_is_caught (void)
   /* Large but countable: the sizes are fine, the offsets do not match them. */
   assert_header_fails ("{" T ("w", "F32", "[2147483648,2147483647]", 0, 4) "}", 4,
                        QKS_SAFETENSORS_ERROR_OFFSETS, "(18446744065119617024 bytes) but its data_offsets span 4 bytes");
+}
+
+/* Dimensions at and beyond what a 64-bit integer holds: each is refused
+ * with the number or the size it makes, none wraps around to a small size. */
+static void
+test_huge_dimensions (void)
+{
+  /* Beyond a gint64: not read at all, and the message quotes the number. */
+  assert_header_fails ("{" T ("w", "U8", "[9223372036854775808]", 0, 0) "}", 0,
+                       QKS_SAFETENSORS_ERROR_JSON,
+                       "the header holds JSON that this reader does not accept: "
+                       "The integer 9223372036854775808 does not fit in 64 bits");
+  assert_header_fails ("{" T ("w", "U8", "[18446744073709551616]", 0, 0) "}", 0,
+                       QKS_SAFETENSORS_ERROR_JSON, "The integer 18446744073709551616 does not fit");
+  assert_header_fails ("{" T ("w", "U8", "[-9223372036854775808]", 0, 0) "}", 0,
+                       QKS_SAFETENSORS_ERROR_JSON, "The integer -9223372036854775808 does not fit");
+  assert_header_fails ("{" T ("w", "U8", "[1, 100000000000000000000000000000000000000000000000000]", 0, 0) "}", 0,
+                       QKS_SAFETENSORS_ERROR_JSON, "The integer 1000000000000000000000000000000000000000… does not fit");
+  assert_header_fails ("{" T ("w", "U8", "[1e30]", 0, 0) "}", 0,
+                       QKS_SAFETENSORS_ERROR_SHAPE,
+                       "dimension 0 of tensor “w” is a number with a fraction or an exponent");
+  assert_header_fails ("{" T ("w", "U8", "[-9223372036854775807]", 0, 0) "}", 0,
+                       QKS_SAFETENSORS_ERROR_SHAPE, "dimension 0 of tensor “w” is a negative integer");
+
+  /* The largest gint64: as bytes it is counted exactly, then found not to
+   * match the offsets; as F32 it overflows. */
+  assert_header_fails ("{" T ("w", "U8", "[9223372036854775807]", 0, 4) "}", 4,
+                       QKS_SAFETENSORS_ERROR_OFFSETS,
+                       "tensor “w” has shape [9223372036854775807] of U8 (9223372036854775807 bytes) "
+                       "but its data_offsets span 4 bytes");
+  assert_header_fails ("{" T ("w", "F16", "[9223372036854775807]", 0, 4) "}", 4,
+                       QKS_SAFETENSORS_ERROR_OFFSETS, "(18446744073709551614 bytes)");
+  assert_header_fails ("{" T ("w", "F32", "[9223372036854775807]", 0, 4) "}", 4,
+                       QKS_SAFETENSORS_ERROR_SHAPE,
+                       "tensor “w” has shape [9223372036854775807] of F32, more bytes than a 64-bit size can count");
+  assert_header_fails ("{" T ("w", "U8", "[9223372036854775807,2]", 0, 4) "}", 4,
+                       QKS_SAFETENSORS_ERROR_OFFSETS, "(18446744073709551614 bytes)");
+  assert_header_fails ("{" T ("w", "U8", "[9223372036854775807,3]", 0, 4) "}", 4,
+                       QKS_SAFETENSORS_ERROR_SHAPE, "more elements than a 64-bit size can count");
+
+  /* The product is taken from the first dimension on, as the reference
+   * implementation takes it: a zero first makes the tensor empty however
+   * large the rest, a zero last comes after the overflow. */
+  {
+    g_autoptr(QksSafetensors) st =
+      open_header ("{" T ("w", "F32", "[0,9223372036854775807,9223372036854775807]", 0, 0) "}", 0);
+    g_autoptr(GError) error = NULL;
+    const QksTensorInfo *info = qks_safetensors_lookup (st, "w");
+
+    g_assert_cmpuint (info->n_elements, ==, 0);
+    g_assert_cmpuint (info->n_bytes, ==, 0);
+    g_assert_true (qks_safetensors_read_f32 (st, "w", NULL, 0, &error));
+    g_assert_no_error (error);
+    /* Its rows would be longer than a size can count: none are read. */
+    g_assert_true (qks_safetensors_read_rows_f32 (st, "w", 0, 0, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_false (qks_safetensors_read_rows_f32 (st, "w", 0, 1, NULL, &error));
+    g_assert_error (error, QKS_SAFETENSORS_ERROR, QKS_SAFETENSORS_ERROR_SHAPE);
+  }
+  assert_header_fails ("{" T ("w", "F32", "[9223372036854775807,9223372036854775807,0]", 0, 0) "}", 0,
+                       QKS_SAFETENSORS_ERROR_SHAPE, "more elements than a 64-bit size can count");
+}
+
+/* A header nested deeper than any checkpoint's is refused by its depth, not
+ * parsed recursively: a million "[" must not overflow the stack. */
+static void
+test_deep_nesting_is_refused (void)
+{
+  const gsize deep = 1000000;
+  g_autoptr(GString) header = g_string_new ("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],\"x\":");
+
+  assert_header_fails ("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],"
+                       "\"x\":[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]}}", 4,
+                       QKS_SAFETENSORS_ERROR_JSON,
+                       "the header holds JSON that this reader does not accept: "
+                       "Arrays and objects are nested more than 16 deep");
+
+  for (gsize i = 0; i < deep; i++)
+    g_string_append_c (header, '[');
+  for (gsize i = 0; i < deep; i++)
+    g_string_append_c (header, ']');
+  g_string_append (header, "}}");
+  assert_header_fails (header->str, 4, QKS_SAFETENSORS_ERROR_JSON, "nested more than 16 deep");
+
+  /* Unknown fields of modest depth are ignored, as the reference
+   * implementation ignores them. */
+  {
+    g_autoptr(QksSafetensors) st =
+      open_header ("{\"w\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4],"
+                   "\"x\":[[[[[[[[[[[[[1]]]]]]]]]]]]]}}", 4);
+
+    g_assert_nonnull (qks_safetensors_lookup (st, "w"));
+  }
 }
 
 static void
@@ -1316,6 +1418,8 @@ main (int    argc,
   g_test_add_func ("/safetensors/malformed/entries", test_malformed_entries);
   g_test_add_func ("/safetensors/malformed/layout", test_malformed_layout);
   g_test_add_func ("/safetensors/malformed/overflow", test_overflow_is_caught);
+  g_test_add_func ("/safetensors/malformed/huge-dimensions", test_huge_dimensions);
+  g_test_add_func ("/safetensors/malformed/deep-nesting", test_deep_nesting_is_refused);
   g_test_add_func ("/safetensors/malformed/duplicates", test_duplicates_are_refused);
   g_test_add_func ("/safetensors/malformed/metadata", test_malformed_metadata);
   g_test_add_func ("/safetensors/malformed/random-damage", test_random_damage_never_crashes);

@@ -418,6 +418,12 @@ load (QksSafetensors  *self,
       if (g_error_matches (json_error, QKS_JSON_ERROR, QKS_JSON_ERROR_DUPLICATE_KEY))
         return set_error (self, error, QKS_SAFETENSORS_ERROR_DUPLICATE,
                           "the header names something twice: %s", json_error->message);
+      /* Valid JSON that no checkpoint needs: an integer beyond a gint64 (a
+       * shape or an offset no file can have), deep nesting, an escaped NUL. */
+      if (g_error_matches (json_error, QKS_JSON_ERROR, QKS_JSON_ERROR_UNSUPPORTED))
+        return set_error (self, error, QKS_SAFETENSORS_ERROR_JSON,
+                          "the header holds JSON that this reader does not accept: %s",
+                          json_error->message);
       return set_error (self, error, QKS_SAFETENSORS_ERROR_JSON,
                         "the header is not valid JSON: %s", json_error->message);
     }
@@ -749,7 +755,14 @@ qks_safetensors_read_rows_f32 (QksSafetensors  *self,
 
   g_return_val_if_fail (out != NULL || n_rows == 0, FALSE);
 
-  /* Cannot overflow: the rows lie inside a tensor whose size was checked. */
+  /* The size was checked as the product from the first dimension on, so
+   * the rows of [0, 2⁶³, 2⁶³] are longer than a size can count: with no
+   * rows wanted there is nothing to compute. */
+  if (n_rows == 0)
+    return TRUE;
+
+  /* Cannot overflow now: with a row wanted the first dimension is at least
+   * 1, so a row is no longer than the tensor, whose size was checked. */
   for (guint i = 1; i < info->n_dims; i++)
     row_length *= info->shape[i];
 
