@@ -331,7 +331,7 @@ qks_cli_analyze_run (int    argc,
       if (snapshots->len == 0)
         {
           if (step >= 0)
-            return qks_cli_usage_error ("analyze", _("“%s” recorded no diagnostics at step %" G_GINT64_FORMAT), source, step);
+            return qks_cli_usage_error ("analyze", _("“%s” recorded no diagnostics at step %lld"), source, (long long) step);
           g_set_error (&error, QKS_RUN_ERROR, QKS_RUN_ERROR_NOT_FOUND,
                        _("“%s” holds no diagnostic snapshot yet"), source);
           return qks_cli_failure ("analyze", error);
@@ -358,7 +358,7 @@ qks_cli_analyze_run (int    argc,
           g_ptr_array_add (snapshots, snapshot);
         }
       if (snapshots->len == 0)
-        return qks_cli_usage_error ("analyze", _("“%s” holds no checkpoint of step %" G_GINT64_FORMAT), source, step);
+        return qks_cli_usage_error ("analyze", _("“%s” holds no checkpoint of step %lld"), source, (long long) step);
     }
   else
     {

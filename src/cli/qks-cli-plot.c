@@ -224,8 +224,8 @@ qks_cli_plot_run (int    argc,
     return qks_cli_failure ("plot", error);
   if (step >= 0 && qks_history_get_snapshot_steps (history)->len > 0 &&
       qks_history_find_snapshot_step (history, selection.step) > selection.step)
-    return qks_cli_usage_error ("plot", _("“%s” recorded no diagnostics at or before step %" G_GINT64_FORMAT),
-                                argv[1], step);
+    return qks_cli_usage_error ("plot", _("“%s” recorded no diagnostics at or before step %lld"),
+                                argv[1], (long long) step);
 
   if (all_dir != NULL)
     return write_all (history, &selection, all_dir, width, height, scale);

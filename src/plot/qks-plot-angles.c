@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 
 #include "qks-plot-angles.h"
@@ -55,10 +57,10 @@ check_angles (const double *angles,
   for (gsize i = 0; i < n; i++)
     {
       if (!isfinite (angles[i]))
-        return g_strdup ("The principal angles include values that are not numbers (NaN or infinite).");
+        return g_strdup (_("The principal angles include values that are not numbers (NaN or infinite)."));
       if (angles[i] < -ANGLE_SLACK || angles[i] > G_PI / 2.0 + ANGLE_SLACK)
-        return g_strdup_printf ("A principal angle of %.4g lies outside 0 to π/2: the figure takes "
-                                "radians, as the diagnostics give them.", angles[i]);
+        return g_strdup_printf (_("A principal angle of %.4g lies outside 0 to π/2: the figure takes "
+                                "radians, as the diagnostics give them."), angles[i]);
     }
   return NULL;
 }
@@ -70,27 +72,27 @@ check_matrix (const QksPlotAnglesData *data)
   gsize n;
 
   if (data == NULL || data->n_heads == 0 || data->values == NULL)
-    return g_strdup ("No heads to compare yet.");
+    return g_strdup (_("No heads to compare yet."));
   if (data->n_heads == 1)
-    return g_strdup ("A single head: principal angles compare two heads or more.");
+    return g_strdup (_("A single head: principal angles compare two heads or more."));
   n = (gsize) data->n_heads * data->n_heads;
   if (data->n_values != n)
-    return g_strdup_printf ("The matrix holds %" G_GSIZE_FORMAT " values where %u heads need %u × %u: "
-                            "the data do not match.", data->n_values, data->n_heads, data->n_heads,
+    return g_strdup_printf (_("The matrix holds %zu values where %u heads need %u × %u: "
+                              "the data do not match."), data->n_values, data->n_heads, data->n_heads,
                             data->n_heads);
   if (data->quantity == QKS_PLOT_ANGLES_OVERLAP)
     {
       for (gsize i = 0; i < n; i++)
         {
           if (!isfinite (data->values[i]))
-            return g_strdup ("The overlaps include values that are not numbers (NaN or infinite).");
+            return g_strdup (_("The overlaps include values that are not numbers (NaN or infinite)."));
           if (data->values[i] < -ANGLE_SLACK || data->values[i] > 1.0 + ANGLE_SLACK)
-            return g_strdup_printf ("An overlap of %.4g lies outside 0 to 1.", data->values[i]);
+            return g_strdup_printf (_("An overlap of %.4g lies outside 0 to 1."), data->values[i]);
         }
       return NULL;
     }
   if (data->quantity != QKS_PLOT_ANGLES_MEAN_ANGLE)
-    return g_strdup ("The matrix holds an unknown quantity.");
+    return g_strdup (_("The matrix holds an unknown quantity."));
   return check_angles (data->values, n);
 }
 
@@ -118,25 +120,26 @@ heatmap_title (const QksPlotAnglesData *data)
   if (data == NULL || !isfinite (data->hdi))
     return g_steal_pointer (&base);
   return g_strdup_printf ("%s · HDI %.3f%s", base, data->hdi,
-                          data->shared_by_construction ? " by construction" : "");
+                          data->shared_by_construction ? _(" by construction") : "");
 }
 
 static char *
 shared_caption (const QksPlotAnglesData *data)
 {
-  static const char *plural[] = { "Queries", "Keys", "Values" };
+  static const char *plural[] = { N_("Queries"), N_("Keys"), N_("Values") };
   static const char *instead[] = {
-    "The heads’ QK forms (centred Gram) stay informative.",
-    "The Q subspaces and the heads’ QK forms (centred Gram) stay informative.",
-    "The heads’ OV forms (centred Gram) stay informative.",
+    N_("The heads’ QK forms (centred Gram) stay informative."),
+    N_("The Q subspaces and the heads’ QK forms (centred Gram) stay informative."),
+    N_("The heads’ OV forms (centred Gram) stay informative."),
   };
   guint s = data->subspace <= QKS_PLOT_SUBSPACE_V ? data->subspace : QKS_PLOT_SUBSPACE_K;
   g_autofree char *reason = NULL;
 
   if (data->shared_reason != NULL && *data->shared_reason != '\0')
     reason = g_strdup_printf (" (%s)", data->shared_reason);
-  return g_strdup_printf ("%s share one subspace by construction%s: this is not a finding. %s",
-                          plural[s], reason != NULL ? reason : "", instead[s]);
+  /* Translators: the heads' queries, keys or values; the reason, if any; what stays informative */
+  return g_strdup_printf (_("%s share one subspace by construction%s: this is not a finding. %s"),
+                          _(plural[s]), reason != NULL ? reason : "", _(instead[s]));
 }
 
 /* An opaque grey between the background and the foreground. */
@@ -239,15 +242,15 @@ heatmap_axes_new (const QksPlotTheme       *theme,
   for (guint h = 0; h < H; h++)
     g_ptr_array_add (heads, g_strdup_printf ("%u", h));
   /* Row 0 at the top: y categories read top down. */
-  qks_plot_axes_set_x_categories (axes, (const char *const *) heads->pdata, H, "Head");
-  qks_plot_axes_set_y_categories (axes, (const char *const *) heads->pdata, H, "Head");
+  qks_plot_axes_set_x_categories (axes, (const char *const *) heads->pdata, H, _("Head"));
+  qks_plot_axes_set_y_categories (axes, (const char *const *) heads->pdata, H, _("Head"));
   if (data->quantity == QKS_PLOT_ANGLES_OVERLAP)
     qks_plot_axes_set_colorbar (axes, QKS_PLOT_COLORMAP_VIRIDIS, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR,
-                                "Overlap (mean cos²)");
+                                _("Overlap (mean cos²)"));
   else
     {
       qks_plot_axes_set_colorbar (axes, QKS_PLOT_COLORMAP_VIRIDIS, 0.0, 90.0, QKS_PLOT_SCALE_LINEAR,
-                                  "Mean angle (°)");
+                                  _("Mean angle (°)"));
       qks_plot_axes_set_colorbar_tick_unit (axes, 15.0);
     }
   if (!qks_plot_axes_layout (axes, cr, error))
@@ -426,8 +429,8 @@ histogram_title (const QksPlotAngleHistogramData *data)
   if (data != NULL && data->title != NULL)
     return g_strdup (data->title);
   if (data == NULL)
-    return g_strdup ("Principal angles of a pair of heads");
-  return g_strdup_printf ("Principal angles of heads %u and %u · %s", data->head_i, data->head_j,
+    return g_strdup (_("Principal angles of a pair of heads"));
+  return g_strdup_printf (_("Principal angles of heads %u and %u · %s"), data->head_i, data->head_j,
                           subspace_letter (data->subspace));
 }
 
@@ -435,9 +438,9 @@ static char *
 check_histogram (const QksPlotAngleHistogramData *data)
 {
   if (data == NULL || data->angles == NULL || data->n_angles == 0)
-    return g_strdup ("No principal angles for this pair of heads.");
+    return g_strdup (_("No principal angles for this pair of heads."));
   if (data->head_i == data->head_j)
-    return g_strdup_printf ("Heads %u and %u are one head: a pair needs two.", data->head_i, data->head_j);
+    return g_strdup_printf (_("Heads %u and %u are one head: a pair needs two."), data->head_i, data->head_j);
   return check_angles (data->angles, data->n_angles);
 }
 
@@ -454,7 +457,7 @@ histogram_axes_new (const QksPlotTheme  *theme,
   g_autoptr(QksPlotAxes) axes = qks_plot_axes_new (theme, width, height);
 
   qks_plot_axes_set_title (axes, title);
-  qks_plot_axes_set_x (axes, 0.0, 90.0, QKS_PLOT_SCALE_LINEAR, "Principal angle (°)");
+  qks_plot_axes_set_x (axes, 0.0, 90.0, QKS_PLOT_SCALE_LINEAR, _("Principal angle (°)"));
   qks_plot_axes_set_x_tick_unit (axes, 15.0);
   qks_plot_axes_set_y (axes, 0.0, y_max, QKS_PLOT_SCALE_LINEAR, y_label);
   if (!qks_plot_axes_layout (axes, cr, error))
@@ -509,7 +512,7 @@ draw_histogram_panel (cairo_t                         *cr,
 
   /* Counts are whole: widen the range until the ticks are too. Room above
    * the tallest bar holds the mean's label. */
-  y_label = g_strdup_printf ("Count (of %u)", data->n_angles);
+  y_label = g_strdup_printf (_("Count (of %u)"), data->n_angles);
   y_max = MAX (5.0, ceil (max_count * 1.2));
   for (guint round = 0; round < 8; round++)
     {
@@ -615,8 +618,8 @@ qks_plot_angles_draw (cairo_t                 *cr,
     }
   else
     {
-      caption = g_strdup ("Grey diagonal: each head with itself. HDI = 1 − mean cos² of the principal "
-                          "angles over pairs of heads.");
+      caption = g_strdup (_("Grey diagonal: each head with itself. HDI = 1 − mean cos² of the principal "
+                          "angles over pairs of heads."));
       style = QKS_PLOT_CAPTION_NOTE;
     }
   caption_width = width - 2.0 * theme->padding;
@@ -667,7 +670,7 @@ qks_plot_angles_draw (cairo_t                 *cr,
         data->subspace,
         NULL,
       };
-      g_autofree char *pair_title = g_strdup_printf ("Heads %d and %d", data->selected_i, data->selected_j);
+      g_autofree char *pair_title = g_strdup_printf (_("Heads %d and %d"), data->selected_i, data->selected_j);
 
       draw_title (theme, cr, pair_title, left + used_width + theme->padding, left + used_width + theme->padding,
                   width - theme->padding);

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 #include <pango/pangocairo.h>
@@ -451,7 +453,7 @@ axis_resolve_range (Axis    *axis,
   if (!isfinite (low) && !isfinite (high))
     {
       g_set_error (error, QKS_PLOT_AXES_ERROR, QKS_PLOT_AXES_ERROR_NO_RANGE,
-                   "The axis “%s” has no finite range", axis->label != NULL ? axis->label : "");
+                   _("The axis “%s” has no finite range"), axis->label != NULL ? axis->label : "");
       return FALSE;
     }
   if (!isfinite (low))
@@ -471,7 +473,7 @@ axis_resolve_range (Axis    *axis,
       if (!(high > -1.0))
         {
           g_set_error (error, QKS_PLOT_AXES_ERROR, QKS_PLOT_AXES_ERROR_NO_RANGE,
-                       "The logarithmic axis “%s” has no value above −1",
+                       _("The logarithmic axis “%s” has no value above −1"),
                        axis->label != NULL ? axis->label : "");
           return FALSE;
         }
@@ -490,7 +492,7 @@ axis_resolve_range (Axis    *axis,
       if (!(high > 0.0))
         {
           g_set_error (error, QKS_PLOT_AXES_ERROR, QKS_PLOT_AXES_ERROR_NO_RANGE,
-                       "The logarithmic axis “%s” has no value above zero",
+                       _("The logarithmic axis “%s” has no value above zero"),
                        axis->label != NULL ? axis->label : "");
           return FALSE;
         }
@@ -514,7 +516,7 @@ axis_resolve_range (Axis    *axis,
   if (!isfinite (high - low) || !(high > low))
     {
       g_set_error (error, QKS_PLOT_AXES_ERROR, QKS_PLOT_AXES_ERROR_NO_RANGE,
-                   "The axis “%s” spans more than a double can hold",
+                   _("The axis “%s” spans more than a double can hold"),
                    axis->label != NULL ? axis->label : "");
       return FALSE;
     }
@@ -1207,7 +1209,7 @@ qks_plot_axes_layout (QksPlotAxes  *axes,
       if (frame_width < MIN_FRAME_SIZE || frame_height < MIN_FRAME_SIZE)
         {
           g_set_error (error, QKS_PLOT_AXES_ERROR, QKS_PLOT_AXES_ERROR_TOO_SMALL,
-                       "A %g × %g figure leaves no room for the data", axes->width, axes->height);
+                       _("A %g × %g figure leaves no room for the data"), axes->width, axes->height);
           return FALSE;
         }
 
@@ -1267,7 +1269,7 @@ qks_plot_axes_layout (QksPlotAxes  *axes,
   if (axes->frame.width < MIN_FRAME_SIZE || axes->frame.height < MIN_FRAME_SIZE)
     {
       g_set_error (error, QKS_PLOT_AXES_ERROR, QKS_PLOT_AXES_ERROR_TOO_SMALL,
-                   "A %g × %g figure leaves no room for the data", axes->width, axes->height);
+                   _("A %g × %g figure leaves no room for the data"), axes->width, axes->height);
       return FALSE;
     }
 

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <stdlib.h>
 
@@ -15,8 +17,8 @@
 #define POINT_RADIUS     2.75
 #define MASS_TOLERANCE   1e-9  /* rounding past 0 or 1 is clamped, more is an error */
 
-#define DEFAULT_X_LABEL  "Training step"
-#define Y_LABEL          "Spectral mass Σλ (%)"
+#define DEFAULT_X_LABEL  _("Training step")
+#define Y_LABEL          _("Spectral mass Σλ (%)")
 
 typedef struct
 {
@@ -51,9 +53,9 @@ static const char *
 check_data (const QksPlotBulkMassData *data)
 {
   if (data == NULL || data->steps == NULL || data->spike_mass == NULL || data->n_steps == 0)
-    return "No steps recorded yet";
+    return _("No steps recorded yet");
   if (data->n_steps == 1)
-    return "One step recorded: the balance over training needs at least two";
+    return _("One step recorded: the balance over training needs at least two");
   switch (qks_plot_check_values (data->steps, data->n_steps,
                                  data->x_scale == QKS_PLOT_SCALE_LOG ? QKS_PLOT_CHECK_POSITIVE
                                                                      : QKS_PLOT_CHECK_FINITE))
@@ -62,19 +64,19 @@ check_data (const QksPlotBulkMassData *data)
       break;
     case QKS_PLOT_VALUES_NOT_POSITIVE:
     case QKS_PLOT_VALUES_NEGATIVE:
-      return "Step 0 or a negative step cannot sit on a logarithmic axis: use a linear one";
+      return _("Step 0 or a negative step cannot sit on a logarithmic axis: use a linear one");
     case QKS_PLOT_VALUES_OUT_OF_RANGE:
-      return "The steps lie beyond the range a figure can show";
+      return _("The steps lie beyond the range a figure can show");
     case QKS_PLOT_VALUES_NOT_FINITE:
     case QKS_PLOT_VALUES_MISSING:
     default:
-      return "The steps hold NaN or infinite values";
+      return _("The steps hold NaN or infinite values");
     }
   if (qks_plot_check_values (data->spike_mass, data->n_steps, QKS_PLOT_CHECK_FINITE) != QKS_PLOT_VALUES_OK)
-    return "The spike mass holds NaN or infinite values";
+    return _("The spike mass holds NaN or infinite values");
   for (gsize i = 0; i < data->n_steps; i++)
     if (data->spike_mass[i] < -MASS_TOLERANCE || data->spike_mass[i] > 1.0 + MASS_TOLERANCE)
-      return "A spike mass lies outside 0 … 1, so it is no share of the spectrum";
+      return _("A spike mass lies outside 0 … 1, so it is no share of the spectrum");
   return NULL;
 }
 
@@ -123,8 +125,8 @@ qks_plot_bulk_mass_draw (cairo_t                   *cr,
   qsort (rows, n, sizeof (Row), compare_rows);
 
   /* The areas fill the frame: the legend goes beside it. */
-  entries[0] = (QksPlotLegendEntry) { "Bulk mass 1 − η", style.bulk, QKS_PLOT_SWATCH_PATCH, FALSE };
-  entries[1] = (QksPlotLegendEntry) { "Spike mass η", style.spike_area, QKS_PLOT_SWATCH_PATCH, FALSE };
+  entries[0] = (QksPlotLegendEntry) { _("Bulk mass 1 − η"), style.bulk, QKS_PLOT_SWATCH_PATCH, FALSE };
+  entries[1] = (QksPlotLegendEntry) { _("Spike mass η"), style.spike_area, QKS_PLOT_SWATCH_PATCH, FALSE };
 
   axes = qks_plot_axes_new (theme, width, height);
   if (data->title != NULL)

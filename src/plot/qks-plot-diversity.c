@@ -7,6 +7,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 
 #include "qks-plot-axes.h"
@@ -170,7 +172,7 @@ check_series (const QksPlotDiversitySeries *series,
   else if (series->label != NULL)
     which = g_strdup_printf ("%s: ", series->label);
   else
-    which = g_strdup_printf ("Run %u: ", index + 1);
+    which = g_strdup_printf (_("Run %u: "), index + 1);
 
   if (series->cumulative == NULL || series->n_components == 0)
     return g_strdup_printf ("%sno variance explained to draw.", which);
@@ -198,7 +200,7 @@ static char *
 check_diversity (const QksPlotDiversityData *data)
 {
   if (data == NULL || data->n_series == 0 || data->series == NULL)
-    return g_strdup ("No head-diversity results yet.");
+    return g_strdup (_("No head-diversity results yet."));
   if (data->n_series > QKS_PLOT_DIVERSITY_MAX_SERIES)
     return g_strdup_printf ("%u runs were given: at most %u can be overlaid.", data->n_series,
                             QKS_PLOT_DIVERSITY_MAX_SERIES);
@@ -223,8 +225,8 @@ diversity_title (const QksPlotDiversityData *data)
   if (data != NULL && data->title != NULL)
     return g_strdup (data->title);
   if (data != NULL && data->form != NULL)
-    return g_strdup_printf ("Head diversity · %s forms", data->form);
-  return g_strdup ("Head diversity");
+    return g_strdup_printf (_("Head diversity · %s forms"), data->form);
+  return g_strdup (_("Head diversity"));
 }
 
 /* "MHA, effective rank 93.4 %"; in short beside the frame, "93.4 % · MHA". */
@@ -245,7 +247,7 @@ series_legend (const QksPlotDiversitySeries *series,
   if (compact && isfinite (series->effective_rank_percent))
     erank = g_strdup_printf ("%.1f %%", series->effective_rank_percent);
   else if (isfinite (series->effective_rank_percent))
-    erank = g_strdup_printf ("effective rank %.1f %%", series->effective_rank_percent);
+    erank = g_strdup_printf (_("effective rank %.1f %%"), series->effective_rank_percent);
   else
     erank = g_strdup_printf ("k₉₀ = %u", components_for (series, 0.90));
 
@@ -476,8 +478,8 @@ qks_plot_diversity_draw (cairo_t                    *cr,
           g_string_append_printf (warning, "%s: the heads’ forms are identical, with no variance between them "
                                   "to explain (effective rank 0 %%).", label);
         else
-          g_string_append (warning, "The heads’ forms are identical: there is no variance between them to "
-                           "explain (effective rank 0 %).");
+          g_string_append (warning, _("The heads’ forms are identical: there is no variance between them to "
+                           "explain (effective rank 0 %)."));
       }
   caption_width = MAX (width - 2.0 * theme->padding, 1.0);
   if (warning != NULL)
@@ -518,7 +520,7 @@ qks_plot_diversity_draw (cairo_t                    *cr,
         {
           QksPlotColor line = qks_plot_palette_color (0, theme->dark);
 
-          entries[n_entries++] = (QksPlotLegendEntry) { "share of each component",
+          entries[n_entries++] = (QksPlotLegendEntry) { _("share of each component"),
                                                         tint (&theme->background, &line, BAR_TINT),
                                                         QKS_PLOT_SWATCH_PATCH, FALSE };
           g_ptr_array_add (labels, series_legend (&data->series[0], TRUE, FALSE));
@@ -541,7 +543,8 @@ qks_plot_diversity_draw (cairo_t                    *cr,
           guide_width = 0.0;
           if (!alone)
             {
-              note = g_strdup ("Legend: each run’s effective rank, in % of H − 1, then its name.");
+              /* xgettext:no-c-format */
+              note = g_strdup (_("Legend: each run’s effective rank, in % of H − 1, then its name."));
               note_height = qks_plot_caption_height (theme, cr, QKS_PLOT_CAPTION_NOTE, note, caption_width);
             }
         }
@@ -551,8 +554,8 @@ qks_plot_diversity_draw (cairo_t                    *cr,
       g_clear_pointer (&axes, qks_plot_axes_free);
       axes = qks_plot_axes_new (theme, width - guide_width, plot_height);
       qks_plot_axes_set_title (axes, title);
-      qks_plot_axes_set_x_categories (axes, (const char *const *) categories->pdata, n_max, "Principal component");
-      qks_plot_axes_set_y (axes, 0.0, Y_TOP, QKS_PLOT_SCALE_LINEAR, "Variance explained (%)");
+      qks_plot_axes_set_x_categories (axes, (const char *const *) categories->pdata, n_max, _("Principal component"));
+      qks_plot_axes_set_y (axes, 0.0, Y_TOP, QKS_PLOT_SCALE_LINEAR, _("Variance explained (%)"));
       qks_plot_axes_set_legend (axes, entries, n_entries,
                                 outside ? QKS_PLOT_LEGEND_OUTSIDE_RIGHT : QKS_PLOT_LEGEND_BEST);
       if (!qks_plot_axes_layout (axes, cr, &error))
@@ -623,9 +626,9 @@ check_values (const double *values,
   for (gsize i = 0; i < n; i++)
     {
       if (!isfinite (values[i]))
-        return g_strdup ("The effective ranks include values that are not numbers (NaN or infinite).");
+        return g_strdup (_("The effective ranks include values that are not numbers (NaN or infinite)."));
       if (!percent_ok (values[i]))
-        return g_strdup_printf ("An effective rank of %.4g %% lies outside 0 to 100 %%.", values[i]);
+        return g_strdup_printf (_("An effective rank of %.4g %% lies outside 0 to 100 %%."), values[i]);
     }
   return NULL;
 }
@@ -636,7 +639,7 @@ check_ranks (const QksPlotDiversityRanksData *data)
   char *problem;
 
   if (data == NULL || data->n_layers == 0 || data->qk == NULL)
-    return g_strdup ("No layers analysed yet.");
+    return g_strdup (_("No layers analysed yet."));
   if (data->n_qk != data->n_layers)
     return g_strdup_printf ("%" G_GSIZE_FORMAT " QK values for %u layers: the data do not match.",
                             data->n_qk, data->n_layers);
@@ -665,7 +668,7 @@ qks_plot_diversity_ranks_draw (cairo_t                         *cr,
                                const QksPlotTheme              *theme,
                                const QksPlotDiversityRanksData *data)
 {
-  const char *title = data != NULL && data->title != NULL ? data->title : "Head diversity per layer";
+  const char *title = data != NULL && data->title != NULL ? data->title : _("Head diversity per layer");
   g_autofree char *problem = check_ranks (data);
   g_autofree char *y_label = NULL;
   g_autoptr(QksPlotAxes) axes = NULL;
@@ -689,16 +692,16 @@ qks_plot_diversity_ranks_draw (cairo_t                         *cr,
   for (guint l = 0; l < data->n_layers; l++)
     g_ptr_array_add (categories, g_strdup_printf ("%u", l));
   if (data->n_heads >= 2)
-    y_label = g_strdup_printf ("Effective rank (%% of H − 1 = %u)", data->n_heads - 1);
+    y_label = g_strdup_printf (_("Effective rank (%% of H − 1 = %u)"), data->n_heads - 1);
   else
-    y_label = g_strdup ("Effective rank (%)");
+    y_label = g_strdup (_("Effective rank (%)"));
 
-  entries[0] = (QksPlotLegendEntry) { "QK forms", qks_plot_palette_color (0, theme->dark), QKS_PLOT_SWATCH_PATCH, FALSE };
-  entries[1] = (QksPlotLegendEntry) { "OV forms", qks_plot_palette_color (1, theme->dark), QKS_PLOT_SWATCH_PATCH, FALSE };
+  entries[0] = (QksPlotLegendEntry) { _("QK forms"), qks_plot_palette_color (0, theme->dark), QKS_PLOT_SWATCH_PATCH, FALSE };
+  entries[1] = (QksPlotLegendEntry) { _("OV forms"), qks_plot_palette_color (1, theme->dark), QKS_PLOT_SWATCH_PATCH, FALSE };
 
   axes = qks_plot_axes_new (theme, width, height);
   qks_plot_axes_set_title (axes, title);
-  qks_plot_axes_set_x_categories (axes, (const char *const *) categories->pdata, data->n_layers, "Layer");
+  qks_plot_axes_set_x_categories (axes, (const char *const *) categories->pdata, data->n_layers, _("Layer"));
   qks_plot_axes_set_y (axes, 0.0, 100.0, QKS_PLOT_SCALE_LINEAR, y_label);
   qks_plot_axes_set_legend (axes, entries, n_forms, QKS_PLOT_LEGEND_OUTSIDE_RIGHT);
   if (!qks_plot_axes_layout (axes, cr, &error))

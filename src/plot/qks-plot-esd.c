@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -35,11 +37,11 @@
 #define LEGEND_HEADROOM     1.8   /* the y range may grow this much to clear the legend */
 #define GRID_Y_SPREAD       2.0   /* a grid's y range: at most this × the panels' median */
 
-#define DEFAULT_X_LABEL     "Normalised eigenvalue λ/mean λ"
-#define DEFAULT_Y_LABEL     "Density"
-#define DEFAULT_Y_LABEL_LOG "Density per decade"
-#define NO_SPECTRUM         "No spectrum at this step yet"
-#define OUT_OF_RANGE        "The spectrum spans more orders of magnitude than a figure can show"
+#define DEFAULT_X_LABEL     _("Normalised eigenvalue λ/mean λ")
+#define DEFAULT_Y_LABEL     _("Density")
+#define DEFAULT_Y_LABEL_LOG _("Density per decade")
+#define NO_SPECTRUM         _("No spectrum at this step yet")
+#define OUT_OF_RANGE        _("The spectrum spans more orders of magnitude than a figure can show")
 
 /* The values of one panel, checked, normalised and sorted. */
 typedef struct
@@ -106,7 +108,7 @@ esd_values_init (const QksPlotEsdData *data,
   if (data == NULL || data->eigenvalues == NULL || data->n_eigenvalues == 0)
     return NO_SPECTRUM;
   if (data->n_eigenvalues == 1)
-    return "A single eigenvalue makes no histogram: a spectrum needs at least two";
+    return _("A single eigenvalue makes no histogram: a spectrum needs at least two");
 
   switch (qks_plot_check_values (data->eigenvalues, data->n_eigenvalues,
                                  scale == QKS_PLOT_SCALE_LOG ? QKS_PLOT_CHECK_POSITIVE
@@ -115,11 +117,11 @@ esd_values_init (const QksPlotEsdData *data,
     case QKS_PLOT_VALUES_OK:
       break;
     case QKS_PLOT_VALUES_NOT_FINITE:
-      return "The spectrum holds NaN or infinite values";
+      return _("The spectrum holds NaN or infinite values");
     case QKS_PLOT_VALUES_NEGATIVE:
-      return "The spectrum holds negative values, which no eigenvalue s²/N can be";
+      return _("The spectrum holds negative values, which no eigenvalue s²/N can be");
     case QKS_PLOT_VALUES_NOT_POSITIVE:
-      return "A logarithmic axis cannot show zero or negative eigenvalues: use a linear axis";
+      return _("A logarithmic axis cannot show zero or negative eigenvalues: use a linear axis");
     case QKS_PLOT_VALUES_OUT_OF_RANGE:
       return OUT_OF_RANGE;
     case QKS_PLOT_VALUES_MISSING:
@@ -131,7 +133,7 @@ esd_values_init (const QksPlotEsdData *data,
   for (gsize i = 0; i < data->n_eigenvalues; i++)
     sum += data->eigenvalues[i] / (double) data->n_eigenvalues;
   if (!(sum > 0.0) || !isfinite (sum))
-    return "Every eigenvalue is zero: there is no spectrum to normalise";
+    return _("Every eigenvalue is zero: there is no spectrum to normalise");
 
   values->n = data->n_eigenvalues;
   values->mean = sum;
@@ -591,15 +593,15 @@ static const char *
 null_law_name (const char *name)
 {
   static const struct { const char *key, *label; } names[] = {
-    { "mp", "Marchenko–Pastur" },
-    { "product", "product law" },
-    { "chain", "chain law" },
-    { "monte-carlo", "Monte-Carlo chain" },
+    { "mp", N_("Marchenko–Pastur") },
+    { "product", N_("product law") },
+    { "chain", N_("chain law") },
+    { "monte-carlo", N_("Monte-Carlo chain") },
   };
 
   for (guint i = 0; name != NULL && i < G_N_ELEMENTS (names); i++)
     if (g_str_equal (name, names[i].key))
-      return names[i].label;
+      return _(names[i].label);
   return name;
 }
 
@@ -609,15 +611,15 @@ threshold_name (const char *name)
   if (name == NULL)
     return NULL;
   if (g_str_has_prefix (name, "tw-edge-"))
-    return g_strdup_printf ("TW edge %s %%", name + strlen ("tw-edge-"));
+    return g_strdup_printf (_("TW edge %s %%"), name + strlen ("tw-edge-"));
   if (g_str_has_prefix (name, "tw-j-"))
     return g_strdup_printf ("TW (Johnstone) %s %%", name + strlen ("tw-j-"));
   if (g_str_equal (name, "tw-ww"))
     return g_strdup ("TW (weightwatcher)");
   if (g_str_has_prefix (name, "mc-"))
-    return g_strdup_printf ("Monte-Carlo %s %%", name + strlen ("mc-"));
+    return g_strdup_printf (_("Monte-Carlo %s %%"), name + strlen ("mc-"));
   if (g_str_equal (name, "mc"))
-    return g_strdup ("Monte-Carlo");
+    return g_strdup (_("Monte-Carlo"));
   return g_strdup (name);
 }
 
@@ -667,12 +669,12 @@ esd_legend (const QksPlotEsdData  *data,
 
   memset (legend, 0, sizeof *legend);
   if (has_threshold)
-    legend_add (legend, compact ? g_strdup ("Spikes")
+    legend_add (legend, compact ? g_strdup (_("Spikes"))
                                 : g_strdup_printf ("Spikes above threshold: %zu", n_spikes),
                 &style->spike, QKS_PLOT_SWATCH_PATCH, FALSE);
   if (mp->kind != CURVE_NONE)
     {
-      const char *what = merged ? "MP fit = null" : "MP fit";
+      const char *what = merged ? _("MP fit = null") : _("MP fit");
 
       legend_add (legend, compact ? g_strdup (what)
                                   : g_strdup_printf ("%s, σ² = %.3g, c = %.3g", what, mp->sigma2, mp->c),
@@ -683,25 +685,25 @@ esd_legend (const QksPlotEsdData  *data,
       const char *name = null_law_name (data->null_law);
 
       if (compact || fabs (null_curve->sigma2 - 1.0) < 1e-6)
-        legend_add (legend, g_strdup_printf ("Null: %s", name), &style->null_law, QKS_PLOT_SWATCH_LINE, TRUE);
+        legend_add (legend, g_strdup_printf (_("Null: %s"), name), &style->null_law, QKS_PLOT_SWATCH_LINE, TRUE);
       else
-        legend_add (legend, g_strdup_printf ("Null: %s, σ² = %.3g", name, null_curve->sigma2),
+        legend_add (legend, g_strdup_printf (_("Null: %s, σ² = %.3g"), name, null_curve->sigma2),
                     &style->null_law, QKS_PLOT_SWATCH_LINE, TRUE);
     }
   if (value_usable (data->lambda_plus))
-    legend_add (legend, compact ? g_strdup ("Bulk edge λ₊")
-                                : g_strdup_printf ("Bulk edge λ₊ = %.3g", data->lambda_plus),
+    legend_add (legend, compact ? g_strdup (_("Bulk edge λ₊"))
+                                : g_strdup_printf (_("Bulk edge λ₊ = %.3g"), data->lambda_plus),
                 &style->edge, QKS_PLOT_SWATCH_LINE, FALSE);
   if (has_threshold)
     {
       if (compact)
-        legend_add (legend, rule != NULL ? g_strdup_printf ("Threshold, %s", rule) : g_strdup ("Threshold"),
+        legend_add (legend, rule != NULL ? g_strdup_printf (_("Threshold, %s"), rule) : g_strdup (_("Threshold")),
                     &style->threshold, QKS_PLOT_SWATCH_LINE, TRUE);
       else if (rule != NULL)
-        legend_add (legend, g_strdup_printf ("Threshold %.3g, %s", data->lambda_threshold, rule),
+        legend_add (legend, g_strdup_printf (_("Threshold %.3g, %s"), data->lambda_threshold, rule),
                     &style->threshold, QKS_PLOT_SWATCH_LINE, TRUE);
       else
-        legend_add (legend, g_strdup_printf ("Threshold %.3g", data->lambda_threshold),
+        legend_add (legend, g_strdup_printf (_("Threshold %.3g"), data->lambda_threshold),
                     &style->threshold, QKS_PLOT_SWATCH_LINE, TRUE);
     }
 }
@@ -896,7 +898,7 @@ draw_beyond (const QksPlotTheme    *theme,
   low = format_value (values->values[first]);
   high = format_value (values->values[values->n - 1]);
   if (n == 1)
-    label = compact ? g_strdup (high) : g_strdup_printf ("Spike at %s", high);
+    label = compact ? g_strdup (high) : g_strdup_printf (_("Spike at %s"), high);
   else
     label = compact ? g_strdup_printf ("%zu, up to %s", n, high)
                     : g_strdup_printf ("%zu spikes at %s … %s", n, low, high);
@@ -1414,7 +1416,7 @@ qks_plot_esd_grid_draw (cairo_t                  *cr,
   if (data == NULL || data->panels == NULL || data->n_panels == 0)
     {
       qks_plot_draw_empty_state (cr, width, height, theme, data != NULL ? data->title : NULL,
-                                 "No spectra at this step yet");
+                                 _("No spectra at this step yet"));
       return;
     }
 
@@ -1520,7 +1522,7 @@ qks_plot_esd_grid_draw (cairo_t                  *cr,
   if (frame_width < 24.0 || frame_height < 24.0)
     {
       qks_plot_draw_empty_state (cr, width, height, theme, data->title,
-                                 "The figure is too small for one panel per layer");
+                                 _("The figure is too small for one panel per layer"));
       legend_clear (&legend);
       for (guint i = 0; i < data->n_panels; i++)
         esd_values_clear (&panels[i].values);
@@ -1554,7 +1556,7 @@ qks_plot_esd_grid_draw (cairo_t                  *cr,
       if (p->problem != NULL)
         {
           qks_plot_draw_label (theme, cr, QKS_PLOT_FONT_SMALL,
-                               g_str_equal (p->problem, NO_SPECTRUM) ? "No spectrum" : "Cannot draw this spectrum",
+                               g_str_equal (p->problem, NO_SPECTRUM) ? _("No spectrum") : _("Cannot draw this spectrum"),
                                &theme->muted, panel.frame.x + panel.frame.width / 2.0,
                                panel.frame.y + panel.frame.height / 2.0, 0.5, 0.5, frame_width, NULL);
           continue;

@@ -5,6 +5,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -14,7 +16,7 @@
 #include "qks-plot-export.h"
 #include "qks-plot-text.h"
 
-#define DEFAULT_TITLE "QK Scope figure"
+#define DEFAULT_TITLE _("QK Scope figure")
 #define CREATOR       "QK Scope"
 
 /* One unit is a CSS pixel, 1/96 inch, as on a screen at scale 1: an SVG
@@ -61,7 +63,7 @@ qks_plot_format_from_path (const char     *path,
       }
 
   g_set_error (error, QKS_PLOT_EXPORT_ERROR, QKS_PLOT_EXPORT_ERROR_UNKNOWN_FORMAT,
-               "Cannot tell the format of “%s”: name the file .svg, .pdf or .png", display);
+               _("Cannot tell the format of “%s”: name the file .svg, .pdf or .png"), display);
   return FALSE;
 }
 
@@ -81,7 +83,7 @@ check_status (cairo_status_t   status,
   if (status == CAIRO_STATUS_SUCCESS)
     return TRUE;
   g_set_error (error, QKS_PLOT_EXPORT_ERROR, QKS_PLOT_EXPORT_ERROR_DRAWING,
-               "Drawing the figure failed: %s", cairo_status_to_string (status));
+               _("Drawing the figure failed: %s"), cairo_status_to_string (status));
   return FALSE;
 }
 
@@ -148,7 +150,7 @@ svg_add_title (const GByteArray  *svg,
   if (start == NULL)
     {
       g_set_error (error, QKS_PLOT_EXPORT_ERROR, QKS_PLOT_EXPORT_ERROR_DRAWING,
-                   "cairo wrote no <svg> element");
+                   _("cairo wrote no <svg> element"));
       return NULL;
     }
 
@@ -165,7 +167,7 @@ svg_add_title (const GByteArray  *svg,
   if (p >= text + svg->len || p[-1] == '/')
     {
       g_set_error (error, QKS_PLOT_EXPORT_ERROR, QKS_PLOT_EXPORT_ERROR_DRAWING,
-                   "cairo wrote an <svg> element with no content");
+                   _("cairo wrote an <svg> element with no content"));
       return NULL;
     }
   p++;
@@ -180,7 +182,7 @@ svg_add_title (const GByteArray  *svg,
       {
         g_string_free (result, TRUE);
         g_set_error (error, QKS_PLOT_EXPORT_ERROR, QKS_PLOT_EXPORT_ERROR_DRAWING,
-                     "cairo wrote an <svg> element with no end");
+                     _("cairo wrote an <svg> element with no end"));
         return NULL;
       }
     g_string_append_len (result, p, end - p);
@@ -231,7 +233,7 @@ qks_plot_export_to_bytes (QksPlotFormat               format,
       width < 1.0 || height < 1.0 || ceil (width * scale) > MAX_PIXELS || ceil (height * scale) > MAX_PIXELS)
     {
       g_set_error (error, QKS_PLOT_EXPORT_ERROR, QKS_PLOT_EXPORT_ERROR_SIZE,
-                   "Cannot export a figure of %g × %g at scale %g", width, height, scale);
+                   _("Cannot export a figure of %g × %g at scale %g"), width, height, scale);
       return NULL;
     }
 
@@ -257,7 +259,7 @@ qks_plot_export_to_bytes (QksPlotFormat               format,
       break;
     default:
       g_set_error (error, QKS_PLOT_EXPORT_ERROR, QKS_PLOT_EXPORT_ERROR_UNKNOWN_FORMAT,
-                   "Unknown figure format %d", (int) format);
+                   _("Unknown figure format %d"), (int) format);
       return NULL;
     }
 

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -49,13 +51,13 @@ static char *
 check_kqsvd (const QksPlotKqsvdData *data)
 {
   if (data == NULL || data->n_heads == 0 || data->length == 0 || data->kqsvd == NULL || data->keys_only == NULL)
-    return g_strdup ("No KQ-SVD curves yet.");
+    return g_strdup (_("No KQ-SVD curves yet."));
   if (data->n_values != (gsize) data->n_heads * data->length)
-    return g_strdup_printf ("Each curve array holds %" G_GSIZE_FORMAT " values where %u heads × %u ranks need %"
-                            G_GSIZE_FORMAT ": the data do not match.", data->n_values, data->n_heads, data->length,
+    return g_strdup_printf (_("Each curve array holds %zu values where %u heads × %u ranks need %zu: "
+                              "the data do not match."), data->n_values, data->n_heads, data->length,
                             (gsize) data->n_heads * data->length);
   if (data->head != QKS_PLOT_KQSVD_ALL_HEADS && (data->head < 0 || (guint) data->head >= data->n_heads))
-    return g_strdup_printf ("Head %d does not exist: the layer has %u heads.", data->head, data->n_heads);
+    return g_strdup_printf (_("Head %d does not exist: the layer has %u heads."), data->head, data->n_heads);
   for (guint c = 0; c < N_CURVES; c++)
     {
       const double *values = c == CURVE_KQSVD ? data->kqsvd : data->keys_only;
@@ -63,9 +65,9 @@ check_kqsvd (const QksPlotKqsvdData *data)
       for (gsize i = 0; i < data->n_values; i++)
         {
           if (!isfinite (values[i]))
-            return g_strdup ("The curves include values that are not numbers (NaN or infinite).");
+            return g_strdup (_("The curves include values that are not numbers (NaN or infinite)."));
           if (values[i] < -ERROR_SLACK || values[i] > 1.0 + ERROR_SLACK)
-            return g_strdup_printf ("A relative error of %.4g lies outside 0 to 1.", values[i]);
+            return g_strdup_printf (_("A relative error of %.4g lies outside 0 to 1."), values[i]);
         }
     }
   return NULL;
@@ -77,10 +79,10 @@ kqsvd_title (const QksPlotKqsvdData *data)
   if (data != NULL && data->title != NULL)
     return g_strdup (data->title);
   if (data == NULL)
-    return g_strdup ("Score error against cache rank");
+    return g_strdup (_("Score error against cache rank"));
   if (data->head == QKS_PLOT_KQSVD_ALL_HEADS)
-    return g_strdup_printf ("Score error against cache rank · mean of %u heads", data->n_heads);
-  return g_strdup_printf ("Score error against cache rank · head %d", data->head);
+    return g_strdup_printf (_("Score error against cache rank · mean of %u heads"), data->n_heads);
+  return g_strdup_printf (_("Score error against cache rank · head %d"), data->head);
 }
 
 static void
@@ -258,21 +260,21 @@ qks_plot_kqsvd_draw (cairo_t                *cr,
           for (guint c = 0; c < N_CURVES; c++)
             line_clear (&lines[c]);
           qks_plot_draw_empty_state (cr, width, height, theme, title,
-                                     "Every error is 0: a log axis has nothing to show.");
+                                     _("Every error is 0: a log axis has nothing to show."));
           return;
         }
       y_min = pow (10.0, floor (log10 (y_min)));
     }
 
-  entries[CURVE_KQSVD] = (QksPlotLegendEntry) { "KQ-SVD: best rank r of K Qᵀ", colors[CURVE_KQSVD],
+  entries[CURVE_KQSVD] = (QksPlotLegendEntry) { _("KQ-SVD: best rank r of K Qᵀ"), colors[CURVE_KQSVD],
                                                 QKS_PLOT_SWATCH_LINE, FALSE };
-  entries[CURVE_KEYS_ONLY] = (QksPlotLegendEntry) { "keys-only SVD: K truncated to rank r",
+  entries[CURVE_KEYS_ONLY] = (QksPlotLegendEntry) { _("keys-only SVD: K truncated to rank r"),
                                                     colors[CURVE_KEYS_ONLY], QKS_PLOT_SWATCH_LINE, TRUE };
   if (mean && data->n_heads > 1)
     {
       QksPlotColor neutral = qks_plot_color_with_alpha (&theme->foreground, theme->foreground.alpha * 0.25);
 
-      band_label = g_strdup_printf ("range over the %u heads", data->n_heads);
+      band_label = g_strdup_printf (_("range over the %u heads"), data->n_heads);
       entries[n_entries++] = (QksPlotLegendEntry) { band_label, neutral, QKS_PLOT_SWATCH_PATCH, FALSE };
     }
 
@@ -304,16 +306,16 @@ qks_plot_kqsvd_draw (cairo_t                *cr,
       /* Half a rank either side when the ranks are dotted, so that no dot
        * is cut by the frame. */
       if (n <= MAX_MARKED)
-        qks_plot_axes_set_x (axes, 0.5, n + 0.5, QKS_PLOT_SCALE_LINEAR, "Cache rank r");
+        qks_plot_axes_set_x (axes, 0.5, n + 0.5, QKS_PLOT_SCALE_LINEAR, _("Cache rank r"));
       else
-        qks_plot_axes_set_x (axes, 1.0, n, QKS_PLOT_SCALE_LINEAR, "Cache rank r");
+        qks_plot_axes_set_x (axes, 1.0, n, QKS_PLOT_SCALE_LINEAR, _("Cache rank r"));
       /* Ranks are whole numbers. */
       if (n <= 12)
         qks_plot_axes_set_x_tick_unit (axes, 1.0);
       if (data->log_y)
-        qks_plot_axes_set_y (axes, y_min, 1.0, QKS_PLOT_SCALE_LOG, "Relative error of the scores");
+        qks_plot_axes_set_y (axes, y_min, 1.0, QKS_PLOT_SCALE_LOG, _("Relative error of the scores"));
       else
-        qks_plot_axes_set_y (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, "Relative error of the scores");
+        qks_plot_axes_set_y (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, _("Relative error of the scores"));
       qks_plot_axes_set_legend (axes, entries, n_entries,
                                 outside ? QKS_PLOT_LEGEND_OUTSIDE_RIGHT : QKS_PLOT_LEGEND_BEST);
       if (!qks_plot_axes_layout (axes, cr, &error))

@@ -27,7 +27,7 @@ find_problem (const QksStepLinesData *data)
   if (data->n_layers == 0)
     return g_strdup (_("The run has no layers to show."));
   if (data->values == NULL || data->n_values != (gsize) data->n_layers * data->n_steps)
-    return g_strdup_printf (_("The values do not match the steps: %" G_GSIZE_FORMAT " values for %u layers × %u steps."),
+    return g_strdup_printf (_("The values do not match the steps: %zu values for %u layers × %u steps."),
                             data->values != NULL ? data->n_values : 0, data->n_layers, data->n_steps);
   if (data->layer_labels != NULL && data->n_layer_labels != data->n_layers)
     return g_strdup_printf (_("%u layer names for %u layers."), data->n_layer_labels, data->n_layers);

@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 
 #include "qks-plot-axes.h"
@@ -47,9 +49,9 @@ check_fractions (const double *values,
   for (gsize i = 0; i < n; i++)
     {
       if (!isfinite (values[i]))
-        return g_strdup ("The symmetric energies include values that are not numbers (NaN or infinite).");
+        return g_strdup (_("The symmetric energies include values that are not numbers (NaN or infinite)."));
       if (values[i] < -FRACTION_SLACK || values[i] > 1.0 + FRACTION_SLACK)
-        return g_strdup_printf ("A symmetric energy of %.4g lies outside 0 to 1.", values[i]);
+        return g_strdup_printf (_("A symmetric energy of %.4g lies outside 0 to 1."), values[i]);
     }
   return NULL;
 }
@@ -60,7 +62,7 @@ check_symmetry (const QksPlotSymmetryData *data)
   char *problem;
 
   if (data == NULL || data->n_layers == 0 || data->layer_fraction == NULL)
-    return g_strdup ("No symmetric-energy values yet.");
+    return g_strdup (_("No symmetric-energy values yet."));
   if (data->head_fraction != NULL &&
       (data->n_heads == 0 || data->n_head_values != (gsize) data->n_layers * data->n_heads))
     return g_strdup_printf ("%" G_GSIZE_FORMAT " per-head values for %u layers of %u heads: the data do not match.",
@@ -98,7 +100,7 @@ qks_plot_symmetry_draw (cairo_t                   *cr,
                         const QksPlotTheme        *theme,
                         const QksPlotSymmetryData *data)
 {
-  const char *title = data != NULL && data->title != NULL ? data->title : "Symmetric energy of the QK forms";
+  const char *title = data != NULL && data->title != NULL ? data->title : _("Symmetric energy of the QK forms");
   g_autofree char *problem = check_symmetry (data);
   g_autofree char *heads_label = NULL;
   g_autofree double *avoid_x = NULL;
@@ -128,7 +130,7 @@ qks_plot_symmetry_draw (cairo_t                   *cr,
   entries[0] = (QksPlotLegendEntry) { "layer", bar_color, QKS_PLOT_SWATCH_PATCH, FALSE };
   if (with_heads)
     {
-      heads_label = n_heads > 1 ? g_strdup_printf ("heads 0–%u, left to right", n_heads - 1) : g_strdup ("head");
+      heads_label = n_heads > 1 ? g_strdup_printf (_("heads 0–%u, left to right"), n_heads - 1) : g_strdup (_("head"));
       entries[n_entries++] = (QksPlotLegendEntry) { heads_label, dot_color, QKS_PLOT_SWATCH_MARKER, FALSE };
     }
 
@@ -179,8 +181,8 @@ qks_plot_symmetry_draw (cairo_t                   *cr,
       g_clear_pointer (&axes, qks_plot_axes_free);
       axes = qks_plot_axes_new (theme, width - reference_width, height);
       qks_plot_axes_set_title (axes, title);
-      qks_plot_axes_set_x_categories (axes, (const char *const *) categories->pdata, data->n_layers, "Layer");
-      qks_plot_axes_set_y (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, "Symmetric share ‖S‖² / ‖M‖²");
+      qks_plot_axes_set_x_categories (axes, (const char *const *) categories->pdata, data->n_layers, _("Layer"));
+      qks_plot_axes_set_y (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, _("Symmetric share ‖S‖² / ‖M‖²"));
       qks_plot_axes_set_legend (axes, entries, n_entries,
                                 outside ? QKS_PLOT_LEGEND_OUTSIDE_RIGHT : QKS_PLOT_LEGEND_BEST);
       if (!qks_plot_axes_layout (axes, cr, &error))

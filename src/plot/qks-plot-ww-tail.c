@@ -6,6 +6,8 @@
  */
 #include "config.h"
 
+#include <glib/gi18n-lib.h>
+
 #include <math.h>
 #include <string.h>
 
@@ -21,9 +23,9 @@
 #define MAX_BINS           60
 #define X_MARGIN            1.25  /* the x range beyond the extreme values, as a factor */
 
-#define DEFAULT_X_LABEL     "Eigenvalue λ"
-#define CCDF_Y_LABEL        "Fraction of eigenvalues ≥ λ"
-#define DENSITY_Y_LABEL     "Density"
+#define DEFAULT_X_LABEL     _("Eigenvalue λ")
+#define CCDF_Y_LABEL        _("Fraction of eigenvalues ≥ λ")
+#define DENSITY_Y_LABEL     _("Density")
 
 /**
  * qks_plot_ww_tail_get_style:
@@ -45,23 +47,23 @@ static const char *
 check_data (const QksPlotWwTailData *data)
 {
   if (data == NULL || data->eigenvalues == NULL || data->n_eigenvalues == 0)
-    return "No spectrum at this step yet";
+    return _("No spectrum at this step yet");
   if (data->n_eigenvalues == 1)
-    return "A single eigenvalue has no tail: a spectrum needs at least two";
+    return _("A single eigenvalue has no tail: a spectrum needs at least two");
   switch (qks_plot_check_values (data->eigenvalues, data->n_eigenvalues, QKS_PLOT_CHECK_POSITIVE))
     {
     case QKS_PLOT_VALUES_OK:
       return NULL;
     case QKS_PLOT_VALUES_NOT_FINITE:
-      return "The spectrum holds NaN or infinite values";
+      return _("The spectrum holds NaN or infinite values");
     case QKS_PLOT_VALUES_NOT_POSITIVE:
     case QKS_PLOT_VALUES_NEGATIVE:
-      return "The log–log tail cannot show zero or negative eigenvalues";
+      return _("The log–log tail cannot show zero or negative eigenvalues");
     case QKS_PLOT_VALUES_OUT_OF_RANGE:
-      return "The spectrum spans more orders of magnitude than a figure can show";
+      return _("The spectrum spans more orders of magnitude than a figure can show");
     case QKS_PLOT_VALUES_MISSING:
     default:
-      return "No spectrum at this step yet";
+      return _("No spectrum at this step yet");
     }
 }
 
@@ -211,8 +213,8 @@ qks_plot_ww_tail_draw (cairo_t                 *cr,
     }
 
   /* Legend: the points, the fitted tail, the law, xmin. */
-  body_label = g_strdup_printf (data->mode == QKS_PLOT_WW_TAIL_DENSITY ? "Eigenvalues, n = %zu, binned"
-                                                                         : "Eigenvalues, n = %zu", n);
+  body_label = g_strdup_printf (data->mode == QKS_PLOT_WW_TAIL_DENSITY ? _("Eigenvalues, n = %zu, binned")
+                                                                         : _("Eigenvalues, n = %zu"), n);
   entries[n_entries++] = (QksPlotLegendEntry) { body_label, style.body, QKS_PLOT_SWATCH_MARKER, FALSE };
   if (fit)
     {
@@ -220,8 +222,8 @@ qks_plot_ww_tail_draw (cairo_t                 *cr,
       g_autofree char *ks = isfinite (data->ks_distance) ? g_strdup_printf (", KS %.3f", data->ks_distance)
                                                          : g_strdup ("");
 
-      tail_label = g_strdup_printf ("Tail λ ≥ xmin, %zu values", m);
-      fit_label = g_strdup_printf ("Power law α = %.2f%s%s%s", data->alpha, sigma, ks,
+      tail_label = g_strdup_printf (_("Tail λ ≥ xmin, %zu values"), m);
+      fit_label = g_strdup_printf (_("Power law α = %.2f%s%s%s"), data->alpha, sigma, ks,
                                    data->alpha > QKS_PLOT_WW_TAIL_ALPHA_UNRELIABLE ? " (random-like)" : "");
       xmin_label = g_strdup_printf ("xmin = %.3g", data->xmin);
       entries[n_entries++] = (QksPlotLegendEntry) { tail_label, style.tail, QKS_PLOT_SWATCH_MARKER, FALSE };
