@@ -9,7 +9,10 @@
  */
 #include "config.h"
 
+#include <locale.h>
+
 #include <adwaita.h>
+#include <glib/gi18n.h>
 #include <glib/gstdio.h>
 
 #include "qks-application.h"
@@ -110,6 +113,11 @@ main (int    argc,
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_setenv ("XDG_DATA_HOME", data_dir, TRUE);
 
+  /* LANGUAGE=fr QKS_LOCALEDIR=_build/po: the screenshots in French. */
+  setlocale (LC_ALL, "");
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("QKS_LOCALEDIR") != NULL ? g_getenv ("QKS_LOCALEDIR") : LOCALEDIR);
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
+  textdomain (GETTEXT_PACKAGE);
   g_set_prgname ("qkscope");   /* recent files name the program that opened them */
   g_set_application_name ("QK Scope");
   gtk_init ();

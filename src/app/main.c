@@ -20,7 +20,8 @@ main (int    argc,
 
   qks_runtime_init ();
   setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
+  /* Uninstalled (build-aux/run, the tests), the translations the build made. */
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("QKS_LOCALEDIR") != NULL ? g_getenv ("QKS_LOCALEDIR") : LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   textdomain (GETTEXT_PACKAGE);
 

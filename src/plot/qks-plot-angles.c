@@ -560,7 +560,7 @@ draw_histogram_panel (cairo_t                         *cr,
   cairo_restore (cr);
 
   /* Labelled at the top, on the side with more room. */
-  mean_text = g_strdup_printf ("mean %.1f°", mean);
+  mean_text = g_strdup_printf (_("mean %.1f°"), mean);
   layout = qks_plot_theme_create_layout (theme, cr, QKS_PLOT_FONT_SMALL, mean_text);
   label_left = mean_x > frame.x + frame.width / 2.0;
   qks_plot_show_layout (theme, cr, layout, &theme->foreground,
