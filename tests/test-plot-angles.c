@@ -547,6 +547,50 @@ test_angles_reference (void)
   qks_test_check_reference ("angle-histogram-2x", draw_histogram, &histogram, 480.0, 320.0, 2.0);
 }
 
+/* Tooltips: a sweep of the heatmap finds every pair of heads, each with
+ * its own mean angle in degrees, and the diagonal as a head with itself;
+ * the caption under it has none. */
+static void
+test_angles_query (void)
+{
+  g_autoptr(QksHeadAngles) angles = make_angles (6, 3, FALSE, QKS_HEAD_SUBSPACE_Q);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) WIDTH, (int) HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+  gboolean seen[6 * 6] = { FALSE };
+  g_autofree char *below = NULL;
+  AnglesFigure figure;
+
+  figure_init (&figure, angles, QKS_PLOT_ANGLES_MEAN_ANGLE, QKS_PLOT_SUBSPACE_Q);
+  for (double y = 0.5; y < HEIGHT; y += 7.0)
+    for (double x = 0.5; x < WIDTH; x += 7.0)
+      {
+        g_autofree char *text = qks_plot_angles_query (cr, WIDTH, HEIGHT, &figure.theme, &figure.data, x, y);
+        guint i, j;
+        double degrees;
+
+        if (text == NULL)
+          continue;
+        if (sscanf (text, "Head %u with itself", &i) == 1)
+          {
+            g_assert_cmpuint (i, <, 6);
+            seen[i * 6 + i] = TRUE;
+            continue;
+          }
+        g_assert_cmpint (sscanf (text, "Heads %u and %u\nMean principal angle %lf°", &i, &j, &degrees), ==, 3);
+        g_assert_cmpuint (i, <, 6);
+        g_assert_cmpuint (j, <, 6);
+        g_assert_cmpfloat (fabs (degrees - angles->mean_angle->data[i * 6 + j] * 180.0 / G_PI), <, 0.006);
+        seen[i * 6 + j] = TRUE;
+      }
+  for (guint k = 0; k < 6 * 6; k++)
+    g_assert_true (seen[k]);
+  below = qks_plot_angles_query (cr, WIDTH, HEIGHT, &figure.theme, &figure.data, WIDTH / 2.0, HEIGHT - 2.0);
+  g_assert_null (below);
+
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -562,5 +606,6 @@ main (int    argc,
   g_test_add_func ("/plot/angles/histogram", test_angles_histogram);
   g_test_add_func ("/plot/angles/malformed", test_angles_malformed);
   g_test_add_func ("/plot/angles/reference", test_angles_reference);
+  g_test_add_func ("/plot/angles/query", test_angles_query);
   return g_test_run ();
 }

@@ -342,6 +342,57 @@ test_step_heatmap_reference (void)
   qks_test_check_reference ("step-heatmap-dark-1x", draw_figure, &figure, WIDTH, HEIGHT, 1.0);
 }
 
+/* Tooltips: a sweep of the figure finds every cell, each with its own
+ * layer, step and value; outside the cells there is none. Lower layers sit
+ * lower. */
+static void
+test_step_heatmap_query (void)
+{
+  Figure figure;
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) WIDTH, (int) HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+  gboolean seen[N_LAYERS * N_STEPS] = { FALSE };
+  double lowest_y_of_top_layer = INFINITY, highest_y_of_layer_0 = -INFINITY;
+  g_autofree char *corner = NULL;
+
+  figure_init (&figure);
+  for (double y = 0.5; y < HEIGHT; y += 5.0)
+    for (double x = 0.5; x < WIDTH; x += 4.0)
+      {
+        g_autofree char *text = qks_plot_step_heatmap_query (cr, WIDTH, HEIGHT, &figure.theme, &figure.data, x, y);
+        guint layer, step_index = N_STEPS;
+        double step, value;
+        char value_text[32] = "";
+
+        if (text == NULL)
+          continue;
+        g_assert_cmpint (sscanf (text, "Layer %u · step %lf\nSpikes %31s", &layer, &step, value_text), >=, 2);
+        for (guint i = 0; i < N_STEPS; i++)
+          if (figure.steps[i] == step)
+            step_index = i;
+        g_assert_cmpuint (layer, <, N_LAYERS);
+        g_assert_cmpuint (step_index, <, N_STEPS);
+        value = figure.values[layer * N_STEPS + step_index];
+        if (isnan (value))
+          g_assert_nonnull (strstr (text, "No value"));
+        else
+          g_assert_cmpfloat_with_epsilon (g_ascii_strtod (value_text, NULL), value, 1e-9);
+        seen[layer * N_STEPS + step_index] = TRUE;
+        if (layer == N_LAYERS - 1)
+          lowest_y_of_top_layer = MIN (lowest_y_of_top_layer, y);
+        if (layer == 0)
+          highest_y_of_layer_0 = MAX (highest_y_of_layer_0, y);
+      }
+  for (guint i = 0; i < N_LAYERS * N_STEPS; i++)
+    g_assert_true (seen[i]);
+  g_assert_cmpfloat (lowest_y_of_top_layer, <, highest_y_of_layer_0);
+  corner = qks_plot_step_heatmap_query (cr, WIDTH, HEIGHT, &figure.theme, &figure.data, 1.0, 1.0);
+  g_assert_null (corner);
+
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -355,6 +406,7 @@ main (int    argc,
   g_test_add_func ("/plot/step-heatmap/current-step", test_step_heatmap_current_step);
   g_test_add_func ("/plot/step-heatmap/malformed", test_step_heatmap_malformed);
   g_test_add_func ("/plot/step-heatmap/reference", test_step_heatmap_reference);
+  g_test_add_func ("/plot/step-heatmap/query", test_step_heatmap_query);
 
   return g_test_run ();
 }

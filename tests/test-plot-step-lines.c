@@ -301,6 +301,53 @@ test_step_lines_reference (void)
   qks_test_check_reference ("step-lines-dark-1x", draw_figure, &figure, WIDTH, HEIGHT, 1.0);
 }
 
+/* Tooltips: wherever the pointer is over the plot, a layer, a recorded
+ * step and that layer's value there, exactly; every layer is found by a
+ * sweep, most steps too (the early ones crowd within a pixel); outside the
+ * plot there is none. */
+static void
+test_step_lines_query (void)
+{
+  Figure figure;
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) WIDTH, (int) HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+  gboolean layer_seen[N_LAYERS] = { FALSE }, step_seen[N_STEPS] = { FALSE };
+  guint n_steps_seen = 0;
+  g_autofree char *corner = NULL;
+
+  figure_init (&figure);
+  for (double y = 0.5; y < HEIGHT; y += 12.0)
+    for (double x = 0.5; x < WIDTH; x += 1.5)
+      {
+        g_autofree char *text = qks_plot_step_lines_query (cr, WIDTH, HEIGHT, &figure.theme, &figure.data, x, y);
+        guint layer, step_index = N_STEPS;
+        double step, value;
+
+        if (text == NULL)
+          continue;
+        g_assert_cmpint (sscanf (text, "Layer %u · step %lf\nEffective rank %lf %%", &layer, &step, &value), ==, 3);
+        for (guint i = 0; i < N_STEPS; i++)
+          if (figure.steps[i] == step)
+            step_index = i;
+        g_assert_cmpuint (layer, <, N_LAYERS);
+        g_assert_cmpuint (step_index, <, N_STEPS);
+        g_assert_cmpfloat (fabs (value - figure.values[layer * N_STEPS + step_index]), <=,
+                           5e-4 * fabs (figure.values[layer * N_STEPS + step_index]));
+        layer_seen[layer] = TRUE;
+        step_seen[step_index] = TRUE;
+      }
+  for (guint l = 0; l < N_LAYERS; l++)
+    g_assert_true (layer_seen[l]);
+  for (guint i = 0; i < N_STEPS; i++)
+    n_steps_seen += step_seen[i];
+  g_assert_cmpuint (n_steps_seen, >=, 11);
+  corner = qks_plot_step_lines_query (cr, WIDTH, HEIGHT, &figure.theme, &figure.data, 1.0, 1.0);
+  g_assert_null (corner);
+
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -313,6 +360,7 @@ main (int    argc,
   g_test_add_func ("/plot/step-lines/gaps", test_step_lines_gaps);
   g_test_add_func ("/plot/step-lines/malformed", test_step_lines_malformed);
   g_test_add_func ("/plot/step-lines/reference", test_step_lines_reference);
+  g_test_add_func ("/plot/step-lines/query", test_step_lines_query);
 
   return g_test_run ();
 }

@@ -189,6 +189,20 @@ angles_draw (cairo_t            *cr,
   qks_plot_angles_draw (cr, width, height, theme, &figure->data);
 }
 
+static char *
+angles_query (gpointer            data,
+              cairo_t            *cr,
+              double              width,
+              double              height,
+              const QksPlotTheme *theme,
+              double              x,
+              double              y)
+{
+  AnglesFigure *figure = data;
+
+  return qks_plot_angles_query (cr, width, height, theme, &figure->data, x, y);
+}
+
 static const QksFigureKind angles_kind = {
   .info = { "angles", N_("Principal Angles"),
             N_("The mean principal angle between every pair of heads' Q, K or V subspaces"),
@@ -197,6 +211,7 @@ static const QksFigureKind angles_kind = {
   .prepare = angles_prepare,
   .draw = angles_draw,
   .free = angles_free,
+  .query = angles_query,
 };
 
 /* Head diversity: the scree of the centred Gram of the QK and OV forms */

@@ -399,6 +399,20 @@ step_lines_draw (cairo_t            *cr,
   qks_plot_step_lines_draw (cr, width, height, theme, &figure->lines);
 }
 
+static char *
+step_lines_query (gpointer            data,
+                  cairo_t            *cr,
+                  double              width,
+                  double              height,
+                  const QksPlotTheme *theme,
+                  double              x,
+                  double              y)
+{
+  StepFigure *figure = data;
+
+  return qks_plot_step_lines_query (cr, width, height, theme, &figure->lines, x, y);
+}
+
 static const QksFigureKind rank_lines_kind = {
   .info = { "rank-lines", N_("Rank Curves"),
             N_("A rank measure of each layer's QK form over training, rank collapses marked"),
@@ -406,6 +420,7 @@ static const QksFigureKind rank_lines_kind = {
   .prepare = rank_lines_prepare,
   .draw = step_lines_draw,
   .free = step_figure_free,
+  .query = step_lines_query,
 };
 
 static gpointer
@@ -460,6 +475,20 @@ step_heatmap_draw (cairo_t            *cr,
   qks_plot_step_heatmap_draw (cr, width, height, theme, &figure->map);
 }
 
+static char *
+step_heatmap_query (gpointer            data,
+                    cairo_t            *cr,
+                    double              width,
+                    double              height,
+                    const QksPlotTheme *theme,
+                    double              x,
+                    double              y)
+{
+  StepFigure *figure = data;
+
+  return qks_plot_step_heatmap_query (cr, width, height, theme, &figure->map, x, y);
+}
+
 static const QksFigureKind spike_heatmap_kind = {
   .info = { "spike-heatmap", N_("Spike Heatmap"),
             N_("Spikes per layer and step: their count, their mass or λmax/λ₊"),
@@ -467,6 +496,7 @@ static const QksFigureKind spike_heatmap_kind = {
   .prepare = spike_heatmap_prepare,
   .draw = step_heatmap_draw,
   .free = step_figure_free,
+  .query = step_heatmap_query,
 };
 
 /* Throughput: tokens per second over the steps, a line per run. */
@@ -529,6 +559,7 @@ static const QksFigureKind throughput_kind = {
   .prepare = throughput_prepare,
   .draw = step_lines_draw,
   .free = step_figure_free,
+  .query = step_lines_query,
 };
 
 /* KV bytes per token against the final loss: one point per run */

@@ -572,21 +572,92 @@ draw_histogram_panel (cairo_t                         *cr,
 
 /* Public ------------------------------------------------------------------ */
 
+/* Where the parts of the figure go: what the drawing and the tooltips
+ * share. */
+typedef struct
+{
+  char                *caption;
+  QksPlotCaptionStyle  style;
+  double               caption_width;
+  double               caption_height;
+  double               top;              /* of both panels, below the titles */
+  double               panel_height;
+  double               left;             /* of the heatmap */
+  double               used_width;       /* by the heatmap, with square cells */
+  double               histogram_width;  /* 0 without a selected pair */
+  QksPlotAxes         *axes;             /* the heatmap's, from (left, top) */
+} AnglesLayout;
+
+static void
+angles_layout_clear (AnglesLayout *layout)
+{
+  g_clear_pointer (&layout->caption, g_free);
+  g_clear_pointer (&layout->axes, qks_plot_axes_free);
+}
+
+static gboolean
+lay_out (cairo_t                 *cr,
+         double                   width,
+         double                   height,
+         const QksPlotTheme      *theme,
+         const QksPlotAnglesData *data,
+         AnglesLayout            *layout,
+         GError                 **error)
+{
+  double heatmap_width;
+
+  if (data->shared_by_construction)
+    {
+      layout->caption = shared_caption (data);
+      layout->style = QKS_PLOT_CAPTION_WARNING;
+    }
+  else
+    {
+      layout->caption = g_strdup (_("Grey diagonal: each head with itself. HDI = 1 − mean cos² of the principal "
+                                    "angles over pairs of heads."));
+      layout->style = QKS_PLOT_CAPTION_NOTE;
+    }
+  layout->caption_width = width - 2.0 * theme->padding;
+  layout->caption_height = 0.0;
+  if (layout->caption_width > 0.0)
+    layout->caption_height = qks_plot_caption_height (theme, cr, layout->style, layout->caption,
+                                                      layout->caption_width);
+  /* A caption that would leave the figure no room is dropped, not squeezed. */
+  if (layout->caption_height > height / 3.0)
+    layout->caption_height = 0.0;
+
+  /* The titles go in a row above both panels; the panels are frames. */
+  layout->top = title_block_height (theme, cr);
+  layout->panel_height = height - layout->top -
+                         (layout->caption_height > 0.0 ? layout->caption_height + theme->padding : 0.0);
+
+  layout->histogram_width = 0.0;
+  if (has_selection (data) && width >= 2.0 * HISTOGRAM_MIN_WIDTH)
+    layout->histogram_width = HISTOGRAM_MIN_WIDTH;
+  heatmap_width = width - layout->histogram_width;
+  layout->axes = heatmap_axes_fit (theme, data, heatmap_width, layout->panel_height, cr, &layout->used_width, error);
+  if (layout->axes == NULL)
+    return FALSE;
+
+  /* Alone, the heatmap is centred; with a histogram, the histogram takes
+   * the width the square cells leave, up to half the figure. */
+  if (layout->histogram_width > 0.0)
+    {
+      layout->histogram_width = MIN (width - layout->used_width, MAX (HISTOGRAM_MIN_WIDTH, width / 2.0));
+      layout->left = floor ((width - layout->used_width - layout->histogram_width) / 2.0);
+    }
+  else
+    layout->left = floor ((width - layout->used_width) / 2.0);
+  return TRUE;
+}
+
 /**
  * qks_plot_angles_draw:
- * @width: the allocation, in device-independent units
- * @height: the allocation
- * @data: (nullable): the matrix, options and the selected pair
+ * @data: (nullable): malformed data draws an empty state that says what is
+ *   wrong
  *
- * The principal-angle heatmap of one layer's heads (SCIENCE.md c.8): the
- * mean angle in degrees on a fixed 0–90° scale (or the overlap on 0–1),
- * square cells, heads on both axes, the diagonal (a head with itself) in
- * grey, the HDI in the title and the selected pair outlined, with that
- * pair's histogram beside the heatmap when there is room for it (see
- * qks_plot_angle_histogram_draw()). A subspace shared by construction
- * (SCIENCE.md f.6) is washed out and says so in a caption, so that its
- * uniform 0° is not read as a finding. Empty, malformed or inconsistent
- * data draw an empty state that says what is wrong.
+ * The heatmap of every pair of heads, with the histogram of the selected
+ * pair beside it when there is one, and a caption under both.
  */
 void
 qks_plot_angles_draw (cairo_t                 *cr,
@@ -597,12 +668,8 @@ qks_plot_angles_draw (cairo_t                 *cr,
 {
   g_autofree char *title = heatmap_title (data);
   g_autofree char *problem = check_matrix (data);
-  g_autofree char *caption = NULL;
-  g_autoptr(QksPlotAxes) axes = NULL;
   g_autoptr(GError) error = NULL;
-  QksPlotCaptionStyle style;
-  double caption_width, caption_height = 0.0, top, panel_height, heatmap_width, used_width, left;
-  double histogram_width = 0.0;
+  AnglesLayout layout = { 0 };
 
   qks_plot_draw_background (cr, width, height, theme);
   if (problem != NULL)
@@ -610,57 +677,22 @@ qks_plot_angles_draw (cairo_t                 *cr,
       qks_plot_draw_empty_state (cr, width, height, theme, title, problem);
       return;
     }
-
-  if (data->shared_by_construction)
-    {
-      caption = shared_caption (data);
-      style = QKS_PLOT_CAPTION_WARNING;
-    }
-  else
-    {
-      caption = g_strdup (_("Grey diagonal: each head with itself. HDI = 1 − mean cos² of the principal "
-                          "angles over pairs of heads."));
-      style = QKS_PLOT_CAPTION_NOTE;
-    }
-  caption_width = width - 2.0 * theme->padding;
-  if (caption_width > 0.0)
-    caption_height = qks_plot_caption_height (theme, cr, style, caption, caption_width);
-  /* A caption that would leave the figure no room is dropped, not squeezed. */
-  if (caption_height > height / 3.0)
-    caption_height = 0.0;
-
-  /* The titles go in a row above both panels; the panels are frames. */
-  top = title_block_height (theme, cr);
-  panel_height = height - top - (caption_height > 0.0 ? caption_height + theme->padding : 0.0);
-
-  if (has_selection (data) && width >= 2.0 * HISTOGRAM_MIN_WIDTH)
-    histogram_width = HISTOGRAM_MIN_WIDTH;
-  heatmap_width = width - histogram_width;
-  axes = heatmap_axes_fit (theme, data, heatmap_width, panel_height, cr, &used_width, &error);
-  if (axes == NULL)
+  if (!lay_out (cr, width, height, theme, data, &layout, &error))
     {
       qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
+      angles_layout_clear (&layout);
       return;
     }
 
-  /* Alone, the heatmap is centred; with a histogram, the histogram takes
-   * the width the square cells leave, up to half the figure. */
-  if (histogram_width > 0.0)
-    {
-      histogram_width = MIN (width - used_width, MAX (HISTOGRAM_MIN_WIDTH, width / 2.0));
-      left = floor ((width - used_width - histogram_width) / 2.0);
-    }
-  else
-    left = floor ((width - used_width) / 2.0);
-
-  draw_title (theme, cr, title, left + theme->padding, theme->padding,
-              histogram_width > 0.0 ? left + used_width - theme->spacing : width - theme->padding);
+  draw_title (theme, cr, title, layout.left + theme->padding, theme->padding,
+              layout.histogram_width > 0.0 ? layout.left + layout.used_width - theme->spacing
+                                           : width - theme->padding);
   cairo_save (cr);
-  cairo_translate (cr, left, top);
-  draw_heatmap (cr, theme, data, axes);
+  cairo_translate (cr, layout.left, layout.top);
+  draw_heatmap (cr, theme, data, layout.axes);
   cairo_restore (cr);
 
-  if (histogram_width > 0.0)
+  if (layout.histogram_width > 0.0)
     {
       QksPlotAngleHistogramData pair = {
         data->pair_angles,
@@ -671,18 +703,67 @@ qks_plot_angles_draw (cairo_t                 *cr,
         NULL,
       };
       g_autofree char *pair_title = g_strdup_printf (_("Heads %d and %d"), data->selected_i, data->selected_j);
+      double histogram_left = layout.left + layout.used_width;
 
-      draw_title (theme, cr, pair_title, left + used_width + theme->padding, left + used_width + theme->padding,
+      draw_title (theme, cr, pair_title, histogram_left + theme->padding, histogram_left + theme->padding,
                   width - theme->padding);
       cairo_save (cr);
-      cairo_translate (cr, left + used_width, top);
-      draw_histogram_panel (cr, histogram_width, panel_height, theme, &pair, NULL);
+      cairo_translate (cr, histogram_left, layout.top);
+      draw_histogram_panel (cr, layout.histogram_width, layout.panel_height, theme, &pair, NULL);
       cairo_restore (cr);
     }
 
-  if (caption_height > 0.0)
-    qks_plot_caption_draw (theme, cr, style, caption, theme->padding, height - theme->padding - caption_height,
-                           caption_width);
+  if (layout.caption_height > 0.0)
+    qks_plot_caption_draw (theme, cr, layout.style, layout.caption, theme->padding,
+                           height - theme->padding - layout.caption_height, layout.caption_width);
+  angles_layout_clear (&layout);
+}
+
+/**
+ * qks_plot_angles_query:
+ *
+ * Returns: (transfer full) (nullable): for a tooltip, the pair of heads
+ *   under (@x, @y) in the heatmap and its value; NULL elsewhere.
+ */
+char *
+qks_plot_angles_query (cairo_t                 *cr,
+                       double                   width,
+                       double                   height,
+                       const QksPlotTheme      *theme,
+                       const QksPlotAnglesData *data,
+                       double                   x,
+                       double                   y)
+{
+  g_autofree char *problem = check_matrix (data);
+  AnglesLayout layout = { 0 };
+  char *text = NULL;
+
+  if (problem != NULL || !lay_out (cr, width, height, theme, data, &layout, NULL))
+    {
+      angles_layout_clear (&layout);
+      return NULL;
+    }
+  x -= layout.left;
+  y -= layout.top;
+  for (guint row = 0; row < data->n_heads && text == NULL; row++)
+    for (guint column = 0; column < data->n_heads && text == NULL; column++)
+      {
+        Cell cell = cell_at (layout.axes, row, column);
+        double value = data->values[(gsize) row * data->n_heads + column];
+
+        if (x < cell.x0 || x >= cell.x1 || y < cell.y0 || y >= cell.y1)
+          continue;
+        if (row == column)
+          text = g_strdup_printf (_("Head %u with itself"), row);
+        else if (data->quantity == QKS_PLOT_ANGLES_OVERLAP)
+          text = g_strdup_printf (_("Heads %u and %u\nOverlap (mean cos²) %.4f"), row, column,
+                                  display_value (data, value));
+        else
+          text = g_strdup_printf (_("Heads %u and %u\nMean principal angle %.2f°"), row, column,
+                                  display_value (data, value));
+      }
+  angles_layout_clear (&layout);
+  return text;
 }
 
 /**

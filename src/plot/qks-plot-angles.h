@@ -71,6 +71,13 @@ void qks_plot_angles_draw          (cairo_t                         *cr,
                                     double                           height,
                                     const QksPlotTheme              *theme,
                                     const QksPlotAnglesData         *data);
+char *qks_plot_angles_query        (cairo_t                         *cr,
+                                    double                           width,
+                                    double                           height,
+                                    const QksPlotTheme              *theme,
+                                    const QksPlotAnglesData         *data,
+                                    double                           x,
+                                    double                           y);
 void qks_plot_angle_histogram_draw (cairo_t                         *cr,
                                     double                           width,
                                     double                           height,

@@ -111,6 +111,74 @@ to_pixel (double value,
   return round (value * scale) / scale;
 }
 
+/* What the drawing and the tooltips share: the axes laid out for @data.
+ * @labels keeps the tick labels alive; @x_ticks and @y_ticks too. NULL
+ * with @error set when the figure leaves no room. */
+static QksPlotAxes *
+lay_out (cairo_t                  *cr,
+         double                    width,
+         double                    height,
+         const QksPlotTheme       *theme,
+         const QksStepHeatmapData *data,
+         GPtrArray                *labels,
+         QksPlotTick             **x_ticks,
+         QksPlotTick             **y_ticks,
+         GError                  **error)
+{
+  guint n_layers = data->n_layers, n_steps = data->n_steps;
+  double cmin, cmax, xmin;
+
+  QksPlotAxes *axes = qks_plot_axes_new (theme, width, height);
+  if (data->title != NULL)
+    qks_plot_axes_set_title (axes, data->title);
+
+  if (data->columns == QKS_STEP_COLUMNS_SPAN)
+    {
+      double right;
+
+      column_edges (data, n_steps - 1, &xmin, &right);
+      qks_plot_axes_set_x (axes, data->steps[0], right, qks_plot_step_scale (data->x_scale),
+                           _("Training step"));
+    }
+  else
+    {
+      *x_ticks = g_new0 (QksPlotTick, n_steps);
+      for (guint i = 0; i < n_steps; i++)
+        {
+          char *label = qks_plot_format_step (data->steps[i]);
+
+          g_ptr_array_add (labels, label);
+          (*x_ticks)[i] = (QksPlotTick) { i + 0.5, label, qks_plot_step_tick_priority (data->steps[i]) };
+        }
+      qks_plot_axes_set_x (axes, 0.0, n_steps, QKS_PLOT_SCALE_LINEAR,
+                           _("Training step (a column per recorded step)"));
+      qks_plot_axes_set_x_ticks (axes, *x_ticks, n_steps);
+    }
+
+  *y_ticks = g_new0 (QksPlotTick, n_layers);
+  for (guint l = 0; l < n_layers; l++)
+    {
+      char *label = data->layer_labels != NULL ? g_strdup (data->layer_labels[l]) : g_strdup_printf ("%u", l);
+
+      g_ptr_array_add (labels, label);
+      (*y_ticks)[l] = (QksPlotTick) { l, label, layer_priority (l, n_layers) };
+    }
+  qks_plot_axes_set_y (axes, -0.5, n_layers - 0.5, QKS_PLOT_SCALE_LINEAR, _("Layer"));
+  qks_plot_axes_set_y_ticks (axes, *y_ticks, n_layers);
+
+  color_range (data, &cmin, &cmax);
+  qks_plot_axes_set_colorbar (axes, data->colormap, cmin, cmax,
+                              data->color_scale == QKS_PLOT_SCALE_LOG ? QKS_PLOT_SCALE_LOG : QKS_PLOT_SCALE_LINEAR,
+                              data->value_label);
+
+  if (!qks_plot_axes_layout (axes, cr, error))
+    {
+      qks_plot_axes_free (axes);
+      return NULL;
+    }
+  return axes;
+}
+
 /**
  * qks_plot_step_heatmap_draw:
  * @data: (nullable): what to draw; malformed data draws an empty state
@@ -134,7 +202,7 @@ qks_plot_step_heatmap_draw (cairo_t                  *cr,
   g_autofree QksPlotTick *x_ticks = NULL;
   g_autofree QksPlotTick *y_ticks = NULL;
   const char *title = data != NULL ? data->title : NULL;
-  double cmin, cmax, xmin, scale;
+  double scale;
   guint n_layers, n_steps;
 
   qks_plot_draw_background (cr, width, height, theme);
@@ -145,51 +213,7 @@ qks_plot_step_heatmap_draw (cairo_t                  *cr,
     }
   n_layers = data->n_layers;
   n_steps = data->n_steps;
-
-  axes = qks_plot_axes_new (theme, width, height);
-  if (title != NULL)
-    qks_plot_axes_set_title (axes, title);
-
-  if (data->columns == QKS_STEP_COLUMNS_SPAN)
-    {
-      double right;
-
-      column_edges (data, n_steps - 1, &xmin, &right);
-      qks_plot_axes_set_x (axes, data->steps[0], right, qks_plot_step_scale (data->x_scale),
-                           _("Training step"));
-    }
-  else
-    {
-      x_ticks = g_new0 (QksPlotTick, n_steps);
-      for (guint i = 0; i < n_steps; i++)
-        {
-          char *label = qks_plot_format_step (data->steps[i]);
-
-          g_ptr_array_add (labels, label);
-          x_ticks[i] = (QksPlotTick) { i + 0.5, label, qks_plot_step_tick_priority (data->steps[i]) };
-        }
-      qks_plot_axes_set_x (axes, 0.0, n_steps, QKS_PLOT_SCALE_LINEAR,
-                           _("Training step (a column per recorded step)"));
-      qks_plot_axes_set_x_ticks (axes, x_ticks, n_steps);
-    }
-
-  y_ticks = g_new0 (QksPlotTick, n_layers);
-  for (guint l = 0; l < n_layers; l++)
-    {
-      char *label = data->layer_labels != NULL ? g_strdup (data->layer_labels[l]) : g_strdup_printf ("%u", l);
-
-      g_ptr_array_add (labels, label);
-      y_ticks[l] = (QksPlotTick) { l, label, layer_priority (l, n_layers) };
-    }
-  qks_plot_axes_set_y (axes, -0.5, n_layers - 0.5, QKS_PLOT_SCALE_LINEAR, _("Layer"));
-  qks_plot_axes_set_y_ticks (axes, y_ticks, n_layers);
-
-  color_range (data, &cmin, &cmax);
-  qks_plot_axes_set_colorbar (axes, data->colormap, cmin, cmax,
-                              data->color_scale == QKS_PLOT_SCALE_LOG ? QKS_PLOT_SCALE_LOG : QKS_PLOT_SCALE_LINEAR,
-                              data->value_label);
-
-  if (!qks_plot_axes_layout (axes, cr, &error))
+  if ((axes = lay_out (cr, width, height, theme, data, labels, &x_ticks, &y_ticks, &error)) == NULL)
     {
       qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
       return;
@@ -256,4 +280,61 @@ qks_plot_step_heatmap_draw (cairo_t                  *cr,
 
   qks_plot_axes_draw_frame (axes, cr);
   qks_plot_axes_draw_colorbar (axes, cr);
+}
+
+/**
+ * qks_plot_step_heatmap_query:
+ *
+ * Returns: (transfer full) (nullable): for a tooltip, the layer, the step
+ *   and the value of the cell under (@x, @y); NULL outside the cells.
+ */
+char *
+qks_plot_step_heatmap_query (cairo_t                  *cr,
+                             double                    width,
+                             double                    height,
+                             const QksPlotTheme       *theme,
+                             const QksStepHeatmapData *data,
+                             double                    x,
+                             double                    y)
+{
+  g_autofree char *problem = find_problem (data);
+  g_autoptr(QksPlotAxes) axes = NULL;
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autofree QksPlotTick *x_ticks = NULL;
+  g_autofree QksPlotTick *y_ticks = NULL;
+  g_autofree char *layer_name = NULL;
+  QksPlotRect frame;
+  double value;
+
+  if (problem != NULL ||
+      (axes = lay_out (cr, width, height, theme, data, labels, &x_ticks, &y_ticks, NULL)) == NULL)
+    return NULL;
+  qks_plot_axes_get_frame (axes, &frame);
+  if (x < frame.x || x > frame.x + frame.width || y < frame.y || y > frame.y + frame.height)
+    return NULL;
+
+  for (guint i = 0; i < data->n_steps; i++)
+    {
+      double left, right;
+
+      column_edges (data, i, &left, &right);
+      if (x < qks_plot_axes_x_to_device (axes, left) || x >= qks_plot_axes_x_to_device (axes, right))
+        continue;
+      for (guint l = 0; l < data->n_layers; l++)
+        {
+          /* Layer l spans l − ½ to l + ½; y grows downwards on the device. */
+          if (y < qks_plot_axes_y_to_device (axes, l + 0.5) || y >= qks_plot_axes_y_to_device (axes, l - 0.5))
+            continue;
+          value = data->values[(gsize) l * data->n_steps + i];
+          layer_name = data->layer_labels != NULL ? g_strdup (data->layer_labels[l])
+                                                  : g_strdup_printf (_("Layer %u"), l);
+          if (!isfinite (value))
+            /* Translators: a layer and a training step with no value */
+            return g_strdup_printf (_("%s · step %.0f\nNo value"), layer_name, data->steps[i]);
+          /* Translators: a layer, a training step, then what the colour shows and its value */
+          return g_strdup_printf (_("%s · step %.0f\n%s %.4g"), layer_name, data->steps[i],
+                                  data->value_label != NULL ? data->value_label : "", value);
+        }
+    }
+  return NULL;
 }

@@ -65,5 +65,12 @@ void qks_plot_step_heatmap_draw (cairo_t                  *cr,
                                  double                    height,
                                  const QksPlotTheme       *theme,
                                  const QksStepHeatmapData *data);
+char *qks_plot_step_heatmap_query (cairo_t                  *cr,
+                                   double                    width,
+                                   double                    height,
+                                   const QksPlotTheme       *theme,
+                                   const QksStepHeatmapData *data,
+                                   double                    x,
+                                   double                    y);
 
 G_END_DECLS

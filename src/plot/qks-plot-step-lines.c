@@ -85,41 +85,23 @@ point_on_line (const QksStepLinesData *data,
   return isfinite (*x) && isfinite (*y);
 }
 
-/**
- * qks_plot_step_lines_draw:
- * @data: (nullable): what to draw; malformed data draws an empty state
- *   that says what is wrong
- *
- * Draws the background, grid, a line per layer (Okabe–Ito colours for up
- * to eight layers, viridis by depth beyond), a marker on a layer's line at
- * each of its events, the current step, the frame and the legend.
- */
-void
-qks_plot_step_lines_draw (cairo_t                *cr,
-                          double                  width,
-                          double                  height,
-                          const QksPlotTheme     *theme,
-                          const QksStepLinesData *data)
+/* What the drawing and the tooltips share: the axes laid out for @data,
+ * with the legend (one line per layer, then the events' marker). NULL with
+ * @error set when the figure leaves no room. */
+static QksPlotAxes *
+lay_out (cairo_t                *cr,
+         double                  width,
+         double                  height,
+         const QksPlotTheme     *theme,
+         const QksStepLinesData *data,
+         GPtrArray              *labels,
+         GArray                 *legend,
+         GError                **error)
 {
-  g_autofree char *problem = NULL;
   g_autofree char *y_label = NULL;
-  g_autoptr(QksPlotAxes) axes = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr(GArray) legend = g_array_new (FALSE, TRUE, sizeof (QksPlotLegendEntry));
-  const char *title = data != NULL ? data->title : NULL;
-  QksPlotColor event_color, event_ring;
+  QksPlotAxes *axes;
   double ymin = INFINITY, ymax = -INFINITY;
-  guint n_layers, n_steps, n_events = 0;
-
-  qks_plot_draw_background (cr, width, height, theme);
-  if ((problem = find_problem (data)) != NULL)
-    {
-      qks_plot_draw_empty_state (cr, width, height, theme, title, problem);
-      return;
-    }
-  n_layers = data->n_layers;
-  n_steps = data->n_steps;
+  guint n_layers = data->n_layers, n_events = 0;
 
   if (data->fixed_y)
     {
@@ -155,14 +137,13 @@ qks_plot_step_lines_draw (cairo_t                *cr,
       if (data->events != NULL)
         n_events += data->n_events[l];
     }
-  /* Events in the foreground colour, ringed by the background: one mark
-   * that reads on every line, its layer told by the line it sits on. */
-  event_color = qks_plot_color_with_alpha (&theme->foreground, 1.0);
-  event_ring = theme->background;
   if (n_events > 0)
     {
+      /* Events in the foreground colour, ringed by the background: one
+       * mark that reads on every line, its layer told by the line it sits on. */
       QksPlotLegendEntry entry = { data->event_label != NULL ? data->event_label : _("Rank collapse"),
-                                   event_color, QKS_PLOT_SWATCH_MARKER, FALSE };
+                                   qks_plot_color_with_alpha (&theme->foreground, 1.0),
+                                   QKS_PLOT_SWATCH_MARKER, FALSE };
 
       g_array_append_val (legend, entry);
     }
@@ -173,19 +154,62 @@ qks_plot_step_lines_draw (cairo_t                *cr,
     y_label = g_strdup (data->metric);
 
   axes = qks_plot_axes_new (theme, width, height);
-  if (title != NULL)
-    qks_plot_axes_set_title (axes, title);
-  qks_plot_axes_set_x (axes, data->steps[0], data->steps[n_steps - 1], qks_plot_step_scale (data->x_scale),
+  if (data->title != NULL)
+    qks_plot_axes_set_title (axes, data->title);
+  qks_plot_axes_set_x (axes, data->steps[0], data->steps[data->n_steps - 1], qks_plot_step_scale (data->x_scale),
                        _("Training step"));
   qks_plot_axes_set_y (axes, ymin, ymax, QKS_PLOT_SCALE_LINEAR, y_label);
   /* Beside the frame: lines per layer fill every corner of it. */
   qks_plot_axes_set_legend (axes, (const QksPlotLegendEntry *) legend->data, legend->len,
                             QKS_PLOT_LEGEND_OUTSIDE_RIGHT);
-  if (!qks_plot_axes_layout (axes, cr, &error))
+  if (!qks_plot_axes_layout (axes, cr, error))
+    {
+      qks_plot_axes_free (axes);
+      return NULL;
+    }
+  return axes;
+}
+
+/**
+ * qks_plot_step_lines_draw:
+ * @data: (nullable): what to draw; malformed data draws an empty state
+ *   that says what is wrong
+ *
+ * Draws the background, grid, a line per layer (Okabe–Ito colours for up
+ * to eight layers, viridis by depth beyond), a marker on a layer's line at
+ * each of its events, the current step, the frame and the legend.
+ */
+void
+qks_plot_step_lines_draw (cairo_t                *cr,
+                          double                  width,
+                          double                  height,
+                          const QksPlotTheme     *theme,
+                          const QksStepLinesData *data)
+{
+  g_autofree char *problem = NULL;
+  g_autoptr(QksPlotAxes) axes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) legend = g_array_new (FALSE, TRUE, sizeof (QksPlotLegendEntry));
+  const char *title = data != NULL ? data->title : NULL;
+  QksPlotColor event_color, event_ring;
+  guint n_layers, n_steps;
+
+  qks_plot_draw_background (cr, width, height, theme);
+  if ((problem = find_problem (data)) != NULL)
+    {
+      qks_plot_draw_empty_state (cr, width, height, theme, title, problem);
+      return;
+    }
+  if ((axes = lay_out (cr, width, height, theme, data, labels, legend, &error)) == NULL)
     {
       qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
       return;
     }
+  n_layers = data->n_layers;
+  n_steps = data->n_steps;
+  event_color = qks_plot_color_with_alpha (&theme->foreground, 1.0);
+  event_ring = theme->background;
 
   qks_plot_axes_draw_grid (axes, cr);
 
@@ -217,4 +241,66 @@ qks_plot_step_lines_draw (cairo_t                *cr,
     qks_plot_draw_step_cursor (axes, cr, theme, data->current_step, NULL);
   qks_plot_axes_draw_frame (axes, cr);
   qks_plot_axes_draw_legend (axes, cr, NULL, NULL, 0);
+}
+
+/**
+ * qks_plot_step_lines_query:
+ *
+ * Returns: (transfer full) (nullable): for a tooltip, the layer whose line
+ *   passes nearest (@x, @y) at the recorded step nearest @x, and its value
+ *   there; NULL outside the plot or where the figure has no data.
+ */
+char *
+qks_plot_step_lines_query (cairo_t                *cr,
+                           double                  width,
+                           double                  height,
+                           const QksPlotTheme     *theme,
+                           const QksStepLinesData *data,
+                           double                  x,
+                           double                  y)
+{
+  g_autofree char *problem = find_problem (data);
+  g_autoptr(QksPlotAxes) axes = NULL;
+  g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GArray) legend = g_array_new (FALSE, TRUE, sizeof (QksPlotLegendEntry));
+  QksPlotRect frame;
+  double best_dx = INFINITY, best_dy = INFINITY;
+  guint step_index = 0, layer = G_MAXUINT;
+
+  if (problem != NULL || (axes = lay_out (cr, width, height, theme, data, labels, legend, NULL)) == NULL)
+    return NULL;
+  qks_plot_axes_get_frame (axes, &frame);
+  if (x < frame.x || x > frame.x + frame.width || y < frame.y || y > frame.y + frame.height)
+    return NULL;
+
+  for (guint i = 0; i < data->n_steps; i++)
+    {
+      double dx = fabs (qks_plot_axes_x_to_device (axes, data->steps[i]) - x);
+
+      if (dx < best_dx)
+        {
+          best_dx = dx;
+          step_index = i;
+        }
+    }
+  for (guint l = 0; l < data->n_layers; l++)
+    {
+      double value = data->values[(gsize) l * data->n_steps + step_index];
+      double dy = fabs (qks_plot_axes_y_to_device (axes, value) - y);
+
+      if (isfinite (value) && dy < best_dy)
+        {
+          best_dy = dy;
+          layer = l;
+        }
+    }
+  if (layer == G_MAXUINT)
+    return NULL;
+
+  /* Translators: a layer, a training step, then a metric's name, value and unit */
+  return g_strdup_printf (_("%s · step %.0f\n%s %.4g%s%s"), (const char *) labels->pdata[layer],
+                          data->steps[step_index], data->metric != NULL ? data->metric : "",
+                          data->values[(gsize) layer * data->n_steps + step_index],
+                          data->unit != NULL && data->unit[0] != '\0' ? " " : "",
+                          data->unit != NULL ? data->unit : "");
 }

@@ -54,5 +54,12 @@ void qks_plot_step_lines_draw (cairo_t                *cr,
                                double                  height,
                                const QksPlotTheme     *theme,
                                const QksStepLinesData *data);
+char *qks_plot_step_lines_query (cairo_t                *cr,
+                                 double                  width,
+                                 double                  height,
+                                 const QksPlotTheme     *theme,
+                                 const QksStepLinesData *data,
+                                 double                  x,
+                                 double                  y);
 
 G_END_DECLS
