@@ -13,6 +13,8 @@
 
 #include "qks-application.h"
 #include "qks-figure-page.h"
+#include "qks-rng.h"
+#include "qks-safetensors.h"
 #include "qks-window.h"
 
 #define DEADLINE_SECONDS 120
@@ -534,6 +536,192 @@ test_window_full_disk_reaches_a_dialog (void)
   assert_run_kept (path, 1);
 }
 
+/* Other programs' checkpoints ------------------------------------------- */
+
+#define CK_LAYERS 2
+#define CK_D      32
+#define CK_HEADS  4
+#define CK_GROUPS 2
+#define CK_HEAD   8
+
+/* A small LLaMA-layout model's safetensors bytes (GQA, random weights). */
+static GBytes *
+llama_bytes (guint64 seed)
+{
+  g_autoptr(QksSafetensorsWriter) writer = qks_safetensors_writer_new ();
+  g_autoptr(GPtrArray) arrays = g_ptr_array_new_with_free_func (g_free);
+  const struct { const char *name; gsize rows, cols; } parts[] = {
+    { "q_proj", CK_HEADS * CK_HEAD, CK_D }, { "k_proj", CK_GROUPS * CK_HEAD, CK_D },
+    { "v_proj", CK_GROUPS * CK_HEAD, CK_D }, { "o_proj", CK_D, CK_HEADS * CK_HEAD },
+  };
+  QksRng rng;
+
+  qks_rng_init (&rng, seed);
+  for (guint l = 0; l < CK_LAYERS; l++)
+    for (guint p = 0; p < G_N_ELEMENTS (parts); p++)
+      {
+        g_autofree char *name = g_strdup_printf ("model.layers.%u.self_attn.%s.weight", l, parts[p].name);
+        gsize shape[2] = { parts[p].rows, parts[p].cols };
+        float *data = g_new (float, shape[0] * shape[1]);
+
+        for (gsize i = 0; i < shape[0] * shape[1]; i++)
+          data[i] = (float) (0.02 * qks_rng_normal (&rng));
+        g_ptr_array_add (arrays, data);
+        qks_safetensors_writer_add_tensor (writer, name, QKS_DTYPE_F32, 2, shape, data);
+      }
+  return qks_safetensors_writer_to_bytes (writer);
+}
+
+static void
+write_bytes (const char *path,
+             GBytes     *bytes,
+             gsize       length)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_file_set_contents (path, g_bytes_get_data (bytes, NULL), (gssize) length, &error);
+  g_assert_no_error (error);
+}
+
+/* A checkpoint-N/ folder as Hugging Face's Trainer writes it; with
+ * @length less than the file, the weights are cut short there, as a
+ * writer caught halfway leaves them. */
+static void
+write_checkpoint (const char *folder,
+                  guint       step,
+                  gsize       length)
+{
+  g_autofree char *name = g_strdup_printf ("checkpoint-%u", step);
+  g_autofree char *dir = g_build_filename (folder, name, NULL);
+  g_autofree char *config_path = g_build_filename (dir, "config.json", NULL);
+  g_autofree char *model_path = g_build_filename (dir, "model.safetensors", NULL);
+  g_autofree char *config = g_strdup_printf ("{\"model_type\": \"llama\", \"hidden_size\": %u, "
+                                             "\"num_hidden_layers\": %u, \"num_attention_heads\": %u, "
+                                             "\"num_key_value_heads\": %u, \"head_dim\": %u}",
+                                             CK_D, CK_LAYERS, CK_HEADS, CK_GROUPS, CK_HEAD);
+  g_autoptr(GBytes) model = llama_bytes (step);
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
+  g_assert_true (g_file_set_contents (config_path, config, -1, NULL));
+  write_bytes (model_path, model, MIN (length, g_bytes_get_size (model)));
+}
+
+static gboolean
+timeline_has (gpointer data)
+{
+  return qks_timeline_get_n_steps (qks_window_get_timeline (window)) >= GPOINTER_TO_UINT (data);
+}
+
+static void
+on_checkpoint_failed (QksCheckpointWatch *watch,
+                      const char         *path,
+                      const char         *message,
+                      guint              *n_failed)
+{
+  g_test_message ("failed as expected: %s: %s", path, message);
+  (*n_failed)++;
+}
+
+static gboolean
+counter_reached (gpointer data)
+{
+  return *(guint *) data > 0;
+}
+
+static gboolean
+has_error_dialog (gpointer data)
+{
+  char **text = data;
+
+  *text = take_error_dialog ();
+  return *text != NULL;
+}
+
+static void
+test_window_checkpoints (void)
+{
+  g_autofree char *folder = g_build_filename (data_dir, "checkpoints", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (folder);
+  QksTimeline *timeline = qks_window_get_timeline (window);
+  QksFigurePage *spectra = find_page ("QksSpectraView");
+  QksFigurePage *heads = find_page ("QksHeadsView");
+  QksCheckpointWatch *watch;
+  guint n_failed = 0;
+
+  for (guint step = 100; step <= 300; step += 100)
+    write_checkpoint (folder, step, G_MAXSIZE);
+
+  /* A folder of checkpoints: a timeline of their steps, each analysed in
+   * the background, every view drawn from it. */
+  g_assert_true (qks_window_open_file (window, file, FALSE));
+  watch = qks_session_get_checkpoints (qks_window_get_session (window));
+  g_assert_nonnull (watch);
+  g_assert_true (qks_checkpoint_watch_is_series (watch));
+  g_signal_connect (watch, "checkpoint-failed", G_CALLBACK (on_checkpoint_failed), &n_failed);
+  iterate_until (timeline_has, GUINT_TO_POINTER (3));
+  g_assert_cmpuint (qks_timeline_get_step (timeline), ==, 300);
+
+  qks_window_show_page (window, "spectra");
+  run_frames (300);
+  g_assert_cmpuint (count_drawn_figures (spectra), >=, 2);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.previous-step", NULL));
+  run_frames (300);
+  g_assert_cmpuint (qks_timeline_get_step (timeline), ==, 200);
+  {
+    g_autoptr(GPtrArray) views = qks_figure_page_list_views (spectra);
+
+    g_assert_cmpuint (qks_figure_get_step (qks_figure_view_get_figure (views->pdata[0])), ==, 200);
+  }
+  qks_window_show_page (window, "heads");
+  run_frames (300);
+  g_assert_cmpuint (count_drawn_figures (heads), >=, 2);
+  qks_timeline_set_follow_live (timeline, TRUE);
+
+  /* Watched: a checkpoint moved into place, then one written in two
+   * halves, both join the timeline. */
+  {
+    g_autofree char *staging = g_build_filename (data_dir, "staging", NULL);
+    g_autofree char *moved = g_build_filename (folder, "checkpoint-400", NULL);
+    g_autofree char *staged = g_build_filename (staging, "checkpoint-400", NULL);
+
+    write_checkpoint (staging, 400, G_MAXSIZE);
+    g_assert_cmpint (g_rename (staged, moved), ==, 0);
+    iterate_until (timeline_has, GUINT_TO_POINTER (4));
+  }
+  write_checkpoint (folder, 500, 300);
+  run_frames (700);
+  write_checkpoint (folder, 500, G_MAXSIZE);
+  iterate_until (timeline_has, GUINT_TO_POINTER (5));
+  g_assert_cmpuint (qks_timeline_get_step (timeline), ==, 500);
+  g_assert_cmpuint (n_failed, ==, 0);
+  g_assert_null (take_error_dialog ());
+
+  /* A checkpoint that stays unreadable is reported and skipped. */
+  write_checkpoint (folder, 600, 100);
+  iterate_until (counter_reached, &n_failed);
+  g_assert_cmpuint (qks_timeline_get_n_steps (timeline), ==, 5);
+  g_assert_null (take_error_dialog ());
+
+  /* One file of a layout no adapter knows: a dialog names what it found. */
+  {
+    g_autofree char *path = g_build_filename (data_dir, "unknown.safetensors", NULL);
+    g_autoptr(GFile) unknown = g_file_new_for_path (path);
+    g_autoptr(QksSafetensorsWriter) writer = qks_safetensors_writer_new ();
+    g_autoptr(GBytes) bytes = NULL;
+    g_autofree char *text = NULL;
+    float weights[4] = { 1, 2, 3, 4 };
+    gsize shape[2] = { 2, 2 };
+
+    qks_safetensors_writer_add_tensor (writer, "encoder.mystery.weight", QKS_DTYPE_F32, 2, shape, weights);
+    bytes = qks_safetensors_writer_to_bytes (writer);
+    write_bytes (path, bytes, g_bytes_get_size (bytes));
+    qks_window_open_file (window, unknown, FALSE);
+    iterate_until (has_error_dialog, &text);
+    g_test_message ("%s", text);
+    g_assert_nonnull (strstr (text, "unknown.safetensors"));
+  }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -566,6 +754,7 @@ main (int    argc,
   g_test_add_func ("/window/bad-file", test_window_bad_file);
   g_test_add_func ("/window/nan-reaches-a-dialog", test_window_nan_reaches_a_dialog);
   g_test_add_func ("/window/full-disk-reaches-a-dialog", test_window_full_disk_reaches_a_dialog);
+  g_test_add_func ("/window/checkpoints", test_window_checkpoints);
   status = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));

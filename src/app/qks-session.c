@@ -44,6 +44,7 @@ struct _QksSession
   GError           *error;
 
   Inbox            *run;          /* the live run, NULL once it ended */
+  QksCheckpointWatch *checkpoints; /* other programs' checkpoints, or NULL */
   guint             watch_id;
 
   gint64            last_tick;
@@ -364,6 +365,56 @@ qks_session_new_for_file (const char  *path,
   return g_steal_pointer (&self);
 }
 
+static void
+on_checkpoint_snapshot (QksSession *self,
+                        guint       step)
+{
+  g_signal_emit (self, signals[SNAPSHOT_ADDED], 0, step);
+}
+
+/**
+ * qks_session_new_for_checkpoints:
+ * @path: a checkpoint written by another program (a .safetensors file, a
+ *   model folder) or a folder of checkpoints named by step
+ *
+ * The checkpoints are analysed in the background: the session's history
+ * grows by a snapshot per checkpoint ("snapshot-added"), and a folder is
+ * watched for new ones; see qks_session_get_checkpoints().
+ *
+ * Returns: (transfer full): the session, or %NULL with @error set.
+ */
+QksSession *
+qks_session_new_for_checkpoints (const char           *path,
+                                 const QksDiagOptions *options,
+                                 GError              **error)
+{
+  g_autoptr(QksSession) self = qks_session_new ();
+  g_autofree char *name = g_filename_display_basename (path);
+
+  g_clear_pointer (&self->history, qks_history_unref);
+  self->history = qks_history_new (name);
+  self->checkpoints = qks_checkpoint_watch_new (path, self->history, options, error);
+  if (self->checkpoints == NULL)
+    return NULL;
+  g_signal_connect_swapped (self->checkpoints, "snapshot-added", G_CALLBACK (on_checkpoint_snapshot), self);
+  g_free (self->title);
+  self->title = g_steal_pointer (&name);
+  self->state = QKS_SESSION_LOADED;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * qks_session_get_checkpoints:
+ *
+ * Returns: (nullable) (transfer none): what analyses the checkpoints of
+ *   a session made by qks_session_new_for_checkpoints()
+ */
+QksCheckpointWatch *
+qks_session_get_checkpoints (QksSession *self)
+{
+  return self->checkpoints;
+}
+
 /* Hands @trainer and @recorder to a new live run and starts it; the
  * session shows @history, which the run extends. */
 static gboolean
@@ -591,6 +642,12 @@ qks_session_dispose (GObject *object)
   end_run (self);
   g_clear_handle_id (&self->watch_id, g_source_remove);
   g_clear_handle_id (&self->stall_id, g_source_remove);
+  if (self->checkpoints != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->checkpoints, self);
+      qks_checkpoint_watch_cancel (self->checkpoints);
+      g_clear_object (&self->checkpoints);
+    }
 
   G_OBJECT_CLASS (qks_session_parent_class)->dispose (object);
 }

@@ -7,6 +7,7 @@
 
 #include <gio/gio.h>
 
+#include "qks-checkpoint-watch.h"
 #include "qks-diag.h"
 #include "qks-history.h"
 #include "qks-trainer.h"
@@ -31,6 +32,10 @@ typedef enum
 QksSession      *qks_session_new                (void);
 QksSession      *qks_session_new_for_file       (const char           *path,
                                                  GError              **error);
+QksSession      *qks_session_new_for_checkpoints (const char          *path,
+                                                 const QksDiagOptions *options,
+                                                 GError              **error);
+QksCheckpointWatch *qks_session_get_checkpoints (QksSession           *self);
 gboolean         qks_session_start              (QksSession           *self,
                                                  const QksTrainConfig *config,
                                                  const QksDiagOptions *options,

@@ -161,6 +161,34 @@ format_duration (double seconds)
   return g_strdup_printf ("%u:%02u", total / 60, total % 60);
 }
 
+/* Checkpoints of other programs: how far their analysis is, and whether
+ * their folder is watched. */
+static void
+update_checkpoint_status (QksWindow          *self,
+                          QksCheckpointWatch *watch)
+{
+  g_autofree char *text = NULL;
+  guint done, total;
+  gboolean busy = qks_checkpoint_watch_is_busy (watch);
+
+  qks_checkpoint_watch_get_progress (watch, &done, &total);
+  if (busy)
+    text = g_strdup_printf (_("Analysing checkpoint %u of %u…"), MIN (done + 1, total), total);
+  else if (qks_checkpoint_watch_is_series (watch))
+    {
+      guint n = qks_history_get_snapshot_steps (qks_session_get_history (self->session))->len;
+
+      text = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%u checkpoint · watching the folder for more",
+                                           "%u checkpoints · watching the folder for more", n), n);
+    }
+  else
+    text = g_strdup (_("Checkpoint analysed"));
+  gtk_label_set_text (self->status_label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), busy);
+  if (busy && total > 0)
+    gtk_progress_bar_set_fraction (self->progress_bar, (double) done / total);
+}
+
 static void
 update_status (QksWindow *self)
 {
@@ -172,6 +200,12 @@ update_status (QksWindow *self)
     {
       gtk_label_set_text (self->status_label, "");
       gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), FALSE);
+      return;
+    }
+
+  if (qks_session_get_checkpoints (self->session) != NULL)
+    {
+      update_checkpoint_status (self, qks_session_get_checkpoints (self->session));
       return;
     }
 
@@ -281,6 +315,8 @@ disconnect_session (QksWindow *self)
     return;
   for (guint i = 0; i < G_N_ELEMENTS (self->session_handlers); i++)
     g_clear_signal_handler (&self->session_handlers[i], self->session);
+  if (qks_session_get_checkpoints (self->session) != NULL)
+    g_signal_handlers_disconnect_by_data (qks_session_get_checkpoints (self->session), self);
   /* A run that is still training stops; its file is finished in the
    * background (QksSession holds the application until then). */
   qks_session_stop (self->session);
@@ -472,6 +508,61 @@ step_activated (GtkWidget  *widget,
 
 /* Opening */
 
+/* A checkpoint that cannot be read: alone, a dialog; in a folder of them,
+ * a toast (the others still load), with the reason a click away. */
+static void
+on_checkpoint_failed (QksWindow  *self,
+                      const char *path,
+                      const char *message)
+{
+  QksCheckpointWatch *watch = self->session != NULL ? qks_session_get_checkpoints (self->session) : NULL;
+  g_autofree char *name = g_filename_display_basename (path);
+
+  if (watch == NULL || !qks_checkpoint_watch_is_series (watch))
+    {
+      qks_window_show_error (self, _("Cannot Open the Checkpoint"), message);
+      return;
+    }
+  {
+    g_autofree char *title = g_strdup_printf (_("Skipped “%s”: it cannot be read"), name);
+    AdwToast *toast = adw_toast_new (title);
+
+    adw_toast_set_button_label (toast, _("_Details"));
+    adw_toast_set_action_name (toast, "win.show-error");
+    adw_toast_set_action_target_value (toast, g_variant_new_string (message));
+    adw_toast_set_timeout (toast, 6);
+    adw_toast_overlay_add_toast (self->toast_overlay, toast);
+  }
+}
+
+static gboolean
+open_checkpoints (QksWindow  *self,
+                  const char *path,
+                  const char *uri)
+{
+  g_autoptr(QksSession) session = NULL;
+  g_autoptr(GError) error = NULL;
+  QksCheckpointWatch *watch;
+  QksDiagOptions options;
+
+  qks_diag_options_init (&options);
+  if ((session = qks_session_new_for_checkpoints (path, &options, &error)) == NULL)
+    {
+      qks_window_show_error (self, _("Cannot Open the Checkpoints"), error->message);
+      return FALSE;
+    }
+  g_ptr_array_set_size (self->compared, 0);
+  qks_timeline_set_follow_live (self->timeline, TRUE);
+  set_session (self, session);
+  watch = qks_session_get_checkpoints (session);
+  g_signal_connect_object (watch, "checkpoint-failed", G_CALLBACK (on_checkpoint_failed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (watch, "progress-changed", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
+  update_status (self);
+  if (uri != NULL)
+    gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
+  return TRUE;
+}
+
 /**
  * qks_window_open_file:
  *
@@ -493,6 +584,11 @@ qks_window_open_file (QksWindow *self,
                              _("Only files on this computer can be opened"));
       return FALSE;
     }
+
+  /* Other programs' checkpoints open on their own: they are analysed as
+   * they load, and a folder of them is watched. */
+  if (!g_str_has_suffix (path, ".qkrun") && qks_checkpoint_watch_can_open (path))
+    return open_checkpoints (self, path, uri);
 
   if (compare && self->session != NULL)
     {
@@ -569,11 +665,40 @@ choose_run (QksWindow *self,
                                          GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN,
                                          _("_Open"), _("_Cancel"));
   gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  gtk_file_filter_set_name (filter, _("QK Scope Runs"));
+  gtk_file_filter_set_name (filter, compare ? _("QK Scope Runs") : _("Runs and Checkpoints"));
   gtk_file_filter_add_pattern (filter, "*.qkrun");
-  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+  if (!compare)
+    {
+      g_autoptr(GtkFileFilter) checkpoints = gtk_file_filter_new ();
+
+      gtk_file_filter_add_pattern (filter, "*.safetensors");
+      gtk_file_filter_add_pattern (filter, "*.safetensors.index.json");
+      gtk_file_filter_set_name (checkpoints, _("Checkpoints (safetensors)"));
+      gtk_file_filter_add_pattern (checkpoints, "*.safetensors");
+      gtk_file_filter_add_pattern (checkpoints, "*.safetensors.index.json");
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), checkpoints);
+    }
+  else
+    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
   g_object_set_data (G_OBJECT (chooser), "compare", GINT_TO_POINTER (compare));
   g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), self);
+  gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
+}
+
+/* A folder of checkpoints, or one model's folder. */
+static void
+open_folder_activated (GtkWidget  *widget,
+                       const char *action_name,
+                       GVariant   *parameter)
+{
+  GtkFileChooserNative *chooser;
+
+  chooser = gtk_file_chooser_native_new (_("Open a Folder of Checkpoints"), GTK_WINDOW (widget),
+                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"), _("_Cancel"));
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "compare", GINT_TO_POINTER (FALSE));
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), widget);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
@@ -1130,6 +1255,7 @@ qks_window_class_init (QksWindowClass *klass)
   gtk_widget_class_install_action (widget_class, "win.pause", NULL, pause_activated);
   gtk_widget_class_install_action (widget_class, "win.stop", NULL, stop_activated);
   gtk_widget_class_install_action (widget_class, "win.open", NULL, open_activated);
+  gtk_widget_class_install_action (widget_class, "win.open-folder", NULL, open_folder_activated);
   gtk_widget_class_install_action (widget_class, "win.open-recent", "s", open_recent_activated);
   gtk_widget_class_install_action (widget_class, "win.compare", NULL, compare_activated);
   gtk_widget_class_install_action (widget_class, "win.resume-training", NULL, resume_training_activated);
@@ -1146,6 +1272,7 @@ qks_window_class_init (QksWindowClass *klass)
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_Return, GDK_CONTROL_MASK, "win.start", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_p, GDK_CONTROL_MASK, "win.pause", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK, "win.open", NULL);
+  gtk_widget_class_add_binding_action (widget_class, GDK_KEY_o, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.open-folder", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_s, GDK_CONTROL_MASK, "win.save-as", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK, "win.export-figure", NULL);
   gtk_widget_class_add_binding_action (widget_class, GDK_KEY_e, GDK_CONTROL_MASK | GDK_SHIFT_MASK, "win.export-view", NULL);
