@@ -81,6 +81,19 @@ def main():
             print(f"  training {row['preset']} for {row['steps']} steps: {row['without_s']:.1f} s without "
                   f"diagnostics, {row['with_s']:.1f} s with them at the default cadence ({extra:+.1f} %)")
 
+    print()
+    print("Other programs' checkpoints, qkscope-cli analyze (targets: GPT-2 small < 2 s; "
+          "LLaMA-7B BF16 < 60 s in < 2 GB)")
+    extra = ["--skip-7b"] if quick else []
+    for row in json_lines(["/usr/bin/python3", os.path.join(HERE, "bench-checkpoints.py"), cli, *extra]):
+        if row["checkpoint"] == "gpt2-small-f32":
+            print(f"  GPT-2 small, F32: {row['seconds']:.2f} s, peak RSS {row['peak_rss_mib']:.0f} MiB; "
+                  f"PyTorch taking only the QK/OV singular values: {row['torch_spectra_only_seconds']:.2f} s "
+                  f"({row['ratio_torch_over_qkscope']:.1f}x QK Scope's time)")
+        else:
+            print(f"  LLaMA-7B shape, BF16, {row['bytes'] / 1e9:.1f} GB: {row['seconds']:.1f} s, peak RSS "
+                  f"{row['peak_rss_mib']:.0f} MiB (reading the files once: {row['read_once_seconds']:.1f} s)")
+
     if quick:
         return
     print()

@@ -499,6 +499,11 @@ qks_model_files_read_block (QksModelFiles  *self,
       else
         convert_to_double (info->dtype, src, n_cols, scratch, out->data + i * out->cols, 1);
     }
+  /* Read once: out of the process's memory, or a whole model's pages
+   * would pile up in it as the layers go by. */
+  if (n_rows > 0)
+    qks_safetensors_release_pages (shard, data + (row * info->shape[1] + col) * size,
+                                   ((n_rows - 1) * info->shape[1] + n_cols) * size);
   return TRUE;
 }
 

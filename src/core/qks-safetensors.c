@@ -5,6 +5,9 @@
  */
 #include "config.h"
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <stdarg.h>
 #include <string.h>
 
@@ -37,6 +40,7 @@ struct _QksSafetensors
   GArray       *tensors;       /* QksTensorInfo, sorted by data_offsets */
   GHashTable   *by_name;       /* name → QksTensorInfo * into @tensors */
   GHashTable   *metadata;      /* key → value, both strings */
+  gboolean      mapped;        /* @bytes maps a file (else it is memory) */
 };
 
 G_DEFINE_QUARK (qks-safetensors-error-quark, qks_safetensors_error)
@@ -547,6 +551,7 @@ qks_safetensors_open (const char  *path,
 
   self = qks_safetensors_new (display_name);
   self->bytes = g_mapped_file_get_bytes (mapped);
+  self->mapped = TRUE;
   if (!load (self, error))
     return NULL;
   return g_steal_pointer (&self);
@@ -770,4 +775,30 @@ qks_safetensors_read_rows_f32 (QksSafetensors  *self,
                             self->buffer + info->offset + row_begin * row_length * qks_dtype_size (info->dtype),
                             n_rows * row_length, out);
   return TRUE;
+}
+
+/**
+ * qks_safetensors_release_pages:
+ * @start: (array length=length): bytes of this file's data, already read
+ *
+ * Tells the kernel that the pages wholly inside @start … @start + @length
+ * will not be read again soon: a mapped file's pages leave the process's
+ * resident memory (they stay in the page cache, and come back if read
+ * again), so that reading a 13 GB model a layer at a time keeps the
+ * process as small as one layer. Does nothing for data in memory.
+ */
+void
+qks_safetensors_release_pages (QksSafetensors *self,
+                               const guint8   *start,
+                               gsize           length)
+{
+#if defined(__linux__) && defined(MADV_DONTNEED)
+  gsize page = (gsize) sysconf (_SC_PAGESIZE);
+  guintptr first = ((guintptr) start + page - 1) / page * page;
+  guintptr end = ((guintptr) start + length) / page * page;
+
+  if (!self->mapped || end <= first)
+    return;
+  madvise ((void *) first, end - first, MADV_DONTNEED);
+#endif
 }

@@ -70,6 +70,9 @@ const char           *qks_safetensors_get_metadata        (QksSafetensors       
 GHashTable           *qks_safetensors_get_metadata_table  (QksSafetensors        *self);
 const guint8         *qks_safetensors_get_tensor_data     (QksSafetensors        *self,
                                                            const QksTensorInfo   *info);
+void                  qks_safetensors_release_pages       (QksSafetensors        *self,
+                                                           const guint8          *start,
+                                                           gsize                  length);
 gboolean              qks_safetensors_read_f32            (QksSafetensors        *self,
                                                            const char            *name,
                                                            float                 *out,
