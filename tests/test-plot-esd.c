@@ -643,6 +643,58 @@ test_esd_grid (void)
                     ==, spikes + 1);
   g_assert_cmpuint (qks_test_svg_paths_count_fills (svg, &style.bulk), >=, 3 * QKS_PLOT_ESD_MIN_BINS / 2);
 
+  /* Tooltips: over a bar, its panel and its count, recounted here from the
+   * panel's own eigenvalues; every panel is found, and the panel picked
+   * (for a click) is the one named. */
+  {
+    cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 720, 480);
+    cairo_t *cr = cairo_create (surface);
+    gboolean seen[4] = { FALSE };
+    guint n_bars = 0;
+
+    for (double y = 0.5; y < 480.0; y += 8.0)
+      for (double x = 0.5; x < 720.0; x += 4.0)
+        {
+          int panel = -2;
+          g_autofree char *text = qks_plot_esd_grid_query (cr, 720.0, 480.0, &figure.theme, &grid, x, y, &panel);
+          const QksPlotEsdData *d;
+          double lo, hi, mean = 0.0;
+          guint layer, count, narrow = 0, wide = 0;
+          gsize n;
+
+          if (text == NULL)
+            {
+              g_assert_cmpint (panel, ==, -1);
+              continue;
+            }
+          g_assert_cmpint (sscanf (text, "Layer %u", &layer), ==, 1);
+          g_assert_cmpuint (layer - 1, <, 4);
+          g_assert_cmpint (panel, ==, (int) layer - 1);
+          seen[layer - 1] = TRUE;
+          if (sscanf (strchr (text, '\n') + 1, "λ/mean λ %lf to %lf: %u of %zu", &lo, &hi, &count, &n) != 4)
+            continue;
+          d = &panels[layer - 1];
+          for (gsize k = 0; k < d->n_eigenvalues; k++)
+            mean += d->eigenvalues[k] / d->n_eigenvalues;
+          for (gsize k = 0; k < d->n_eigenvalues; k++)
+            {
+              double v = d->eigenvalues[k] / mean;
+
+              narrow += v > lo * 1.002 && v <= hi * 0.998;
+              wide += v > lo * 0.998 && v <= hi * 1.002;
+            }
+          g_assert_cmpuint (count, >=, narrow);
+          g_assert_cmpuint (count, <=, wide);
+          g_assert_cmpuint (n, ==, d->n_eigenvalues);
+          n_bars++;
+        }
+    for (guint i = 0; i < 4; i++)
+      g_assert_true (seen[i]);
+    g_assert_cmpuint (n_bars, >, 20);
+    cairo_destroy (cr);
+    cairo_surface_destroy (surface);
+  }
+
   /* Empty grids and grids with nothing drawable. */
   {
     QksPlotEsdGridData empty = { .title = "QK forms", .panels = NULL, .n_panels = 0 };

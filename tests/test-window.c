@@ -536,6 +536,35 @@ test_window_full_disk_reaches_a_dialog (void)
   assert_run_kept (path, 1);
 }
 
+/* A click on a layer's panel in the Spectra grid opens that layer's heads. */
+static void
+test_window_layer_opens_its_heads (void)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (run_path);
+  QksFigurePage *spectra = find_page ("QksSpectraView");
+
+  g_assert_true (qks_window_open_file (window, file, FALSE));
+  qks_window_show_page (window, "spectra");
+  qks_figure_page_set_layer (spectra, QKS_FIGURE_PAGE_ALL_LAYERS);
+  run_frames (300);
+  {
+    g_autoptr(GPtrArray) views = qks_figure_page_list_views (spectra);
+
+    g_assert_cmpstr (qks_figure_get_info (qks_figure_view_get_figure (views->pdata[0]))->name, ==, "esd-grid");
+    g_signal_emit_by_name (views->pdata[0], "panel-activated", 1);
+  }
+  run_frames (300);
+  g_assert_cmpint (qks_figure_page_get_layer (spectra), ==, 1);
+  {
+    g_autoptr(GPtrArray) views = qks_figure_page_list_views (spectra);
+    QksFigure *figure = qks_figure_view_get_figure (views->pdata[0]);
+
+    g_assert_cmpstr (qks_figure_get_info (figure)->name, ==, "esd-heads");
+    g_assert_nonnull (strstr (qks_figure_get_title (figure), "layer 1"));
+  }
+  qks_figure_page_set_layer (spectra, QKS_FIGURE_PAGE_ALL_LAYERS);
+}
+
 /* Other programs' checkpoints ------------------------------------------- */
 
 #define CK_LAYERS 2
@@ -752,6 +781,7 @@ main (int    argc,
   g_test_add_func ("/window/export-view", test_window_export_view);
   g_test_add_func ("/window/compare", test_window_compare);
   g_test_add_func ("/window/bad-file", test_window_bad_file);
+  g_test_add_func ("/window/layer-opens-its-heads", test_window_layer_opens_its_heads);
   g_test_add_func ("/window/nan-reaches-a-dialog", test_window_nan_reaches_a_dialog);
   g_test_add_func ("/window/full-disk-reaches-a-dialog", test_window_full_disk_reaches_a_dialog);
   g_test_add_func ("/window/checkpoints", test_window_checkpoints);

@@ -58,6 +58,23 @@ on_view_entered (GtkEventControllerMotion *motion,
   priv->focus_view = gtk_event_controller_get_widget (GTK_EVENT_CONTROLLER (motion));
 }
 
+static void
+on_panel_activated (QksFigureView *view,
+                    int            panel,
+                    QksFigurePage *self)
+{
+  QksFigurePagePrivate *priv = qks_figure_page_get_instance_private (self);
+  QksFigurePageClass *klass = QKS_FIGURE_PAGE_GET_CLASS (self);
+
+  for (guint i = 0; i < priv->slots->len && klass->panel_activated != NULL; i++)
+    {
+      Slot *slot = priv->slots->pdata[i];
+
+      if (g_ptr_array_find (slot->views, view, NULL))
+        klass->panel_activated (self, i, panel);
+    }
+}
+
 /* Makes the slot's columns match the runs it must show. */
 static void
 slot_update_columns (QksFigurePage *self,
@@ -96,6 +113,7 @@ slot_update_columns (QksFigurePage *self,
           gtk_box_append (GTK_BOX (column), label);
         }
       g_signal_connect (motion, "enter", G_CALLBACK (on_view_entered), self);
+      g_signal_connect (view, "panel-activated", G_CALLBACK (on_panel_activated), self);
       gtk_widget_add_controller (view, motion);
       gtk_box_append (GTK_BOX (column), view);
       gtk_box_append (GTK_BOX (slot->cell), column);
@@ -393,6 +411,25 @@ qks_figure_page_get_layer (QksFigurePage *self)
   if (priv->layer_choice_has_all)
     return (int) selected - 1;
   return (int) selected;
+}
+
+/**
+ * qks_figure_page_set_layer:
+ * @layer: a layer, or %QKS_FIGURE_PAGE_ALL_LAYERS
+ *
+ * Chooses @layer in the page's layer choice, as the user would.
+ */
+void
+qks_figure_page_set_layer (QksFigurePage *self,
+                           int            layer)
+{
+  QksFigurePagePrivate *priv = qks_figure_page_get_instance_private (self);
+  int position = priv->layer_choice_has_all ? layer + 1 : layer;
+
+  if (priv->layer_choice == NULL || position < 0 ||
+      (guint) position >= g_list_model_get_n_items (gtk_drop_down_get_model (priv->layer_choice)))
+    return;
+  gtk_drop_down_set_selected (priv->layer_choice, (guint) position);
 }
 
 GtkToggleButton *

@@ -32,6 +32,11 @@ struct _QksFigurePageClass
   void (*select) (QksFigurePage      *self,
                   guint               slot,
                   QksFigureSelection *selection);
+
+  /* (optional) A click on a panel of a slot's small multiples. */
+  void (*panel_activated) (QksFigurePage *self,
+                           guint          slot,
+                           int            panel);
 };
 
 /* The value of a layer choice that stands for every layer. */
@@ -54,6 +59,8 @@ GtkDropDown   *qks_figure_page_add_choice      (QksFigurePage     *self,
 GtkDropDown   *qks_figure_page_add_layer_choice (QksFigurePage    *self,
                                                 gboolean           with_all_layers);
 int            qks_figure_page_get_layer       (QksFigurePage     *self);
+void           qks_figure_page_set_layer       (QksFigurePage     *self,
+                                                int                layer);
 GtkToggleButton *qks_figure_page_add_toggle    (QksFigurePage     *self,
                                                 const char        *label,
                                                 const char        *tooltip);

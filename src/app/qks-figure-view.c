@@ -33,6 +33,13 @@ struct _QksFigureView
 
 G_DEFINE_FINAL_TYPE (QksFigureView, qks_figure_view, GTK_TYPE_WIDGET)
 
+enum {
+  PANEL_ACTIVATED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 GtkWidget *
 qks_figure_view_new (void)
 {
@@ -389,6 +396,34 @@ on_query_tooltip (GtkWidget     *widget,
   return TRUE;
 }
 
+/* A click on one of small multiples' panels (a layer's spectrum) opens it:
+ * the page decides what that means. */
+static void
+on_primary_click (GtkGestureClick *gesture,
+                  int              n_press,
+                  double           x,
+                  double           y,
+                  QksFigureView   *self)
+{
+  GtkWidget *widget = GTK_WIDGET (self);
+  QksPlotTheme theme;
+  cairo_surface_t *surface;
+  cairo_t *cr;
+  int panel;
+
+  if (self->figure == NULL || n_press != 1)
+    return;
+  qks_figure_view_fill_theme (widget, &theme);
+  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
+  cr = cairo_create (surface);
+  panel = qks_figure_pick_panel (self->figure, cr, gtk_widget_get_width (widget),
+                                 gtk_widget_get_height (widget), &theme, x, y);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+  if (panel >= 0)
+    g_signal_emit (self, signals[PANEL_ACTIVATED], 0, panel);
+}
+
 static void
 on_secondary_click (GtkGestureClick *gesture,
                     int              n_press,
@@ -455,6 +490,11 @@ qks_figure_view_class_init (QksFigureViewClass *klass)
   gtk_widget_class_install_action (widget_class, "figure.export", NULL, export_figure);
   gtk_widget_class_install_action (widget_class, "figure.copy", NULL, copy_figure);
   gtk_widget_class_set_css_name (widget_class, "figure");
+
+  /* A panel of small multiples was clicked: its index (in "esd-grid", the
+   * layer). */
+  signals[PANEL_ACTIVATED] = g_signal_new ("panel-activated", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_INT);
   gtk_widget_class_set_accessible_role (widget_class, GTK_ACCESSIBLE_ROLE_IMG);
 }
 
@@ -473,6 +513,10 @@ qks_figure_view_init (QksFigureView *self)
 
   gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_SECONDARY);
   g_signal_connect (click, "pressed", G_CALLBACK (on_secondary_click), self);
+  gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
+  click = gtk_gesture_click_new ();
+  gtk_gesture_single_set_button (GTK_GESTURE_SINGLE (click), GDK_BUTTON_PRIMARY);
+  g_signal_connect (click, "released", G_CALLBACK (on_primary_click), self);
   gtk_widget_add_controller (GTK_WIDGET (self), GTK_EVENT_CONTROLLER (click));
 
   gtk_widget_set_has_tooltip (GTK_WIDGET (self), TRUE);

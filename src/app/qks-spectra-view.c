@@ -53,12 +53,25 @@ qks_spectra_view_select (QksFigurePage      *page,
     }
 }
 
+/* A layer's panel in the grid opens that layer: its heads' spectra. */
+static void
+qks_spectra_view_panel_activated (QksFigurePage *page,
+                                  guint          slot,
+                                  int            panel)
+{
+  QksSpectraView *self = QKS_SPECTRA_VIEW (page);
+
+  if (slot == self->esd_slot && qks_figure_page_get_layer (page) == QKS_FIGURE_PAGE_ALL_LAYERS)
+    qks_figure_page_set_layer (page, panel);
+}
+
 static void
 qks_spectra_view_class_init (QksSpectraViewClass *klass)
 {
   QksFigurePageClass *page_class = QKS_FIGURE_PAGE_CLASS (klass);
 
   page_class->select = qks_spectra_view_select;
+  page_class->panel_activated = qks_spectra_view_panel_activated;
 }
 
 static void
@@ -83,7 +96,8 @@ qks_spectra_view_init (QksSpectraView *self)
       "what the same layer would show with random weights of the same shapes. Eigenvalues "
       "beyond the threshold line are outliers (spikes): structure that random weights "
       "would rarely produce. The right-hand panel shows the tail on log-log axes with the "
-      "power law fitted as WeightWatcher does."));
+      "power law fitted as WeightWatcher does. Click a layer's panel, or choose it above, to see "
+      "its heads one by one."));
 
   self->esd_slot = qks_figure_page_add_slot (page, "esd-grid", 0, 0, 2, 1);
   self->tail_slot = qks_figure_page_add_slot (page, "ww-tail", 2, 0, 1, 1);

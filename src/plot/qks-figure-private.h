@@ -45,6 +45,15 @@ typedef struct
                         const QksPlotTheme    *theme,
                         double                 x,
                         double                 y);
+  /* (optional) Which of the figure's panels (a layer's, a head's) is
+   * under (x, y), or -1. */
+  int      (*pick_panel) (gpointer             data,
+                          cairo_t             *cr,
+                          double               width,
+                          double               height,
+                          const QksPlotTheme  *theme,
+                          double               x,
+                          double               y);
 } QksFigureKind;
 
 /* The kinds, by family (one file each). */

@@ -413,6 +413,40 @@ esd_draw (cairo_t            *cr,
     qks_plot_esd_draw (cr, width, height, theme, &figure->panels[0].data);
 }
 
+static char *
+esd_query (gpointer            data,
+           cairo_t            *cr,
+           double              width,
+           double              height,
+           const QksPlotTheme *theme,
+           double              x,
+           double              y)
+{
+  EsdFigure *figure = data;
+
+  if (!figure->is_grid)
+    return NULL;
+  return qks_plot_esd_grid_query (cr, width, height, theme, &figure->grid, x, y, NULL);
+}
+
+static int
+esd_pick_panel (gpointer            data,
+                cairo_t            *cr,
+                double              width,
+                double              height,
+                const QksPlotTheme *theme,
+                double              x,
+                double              y)
+{
+  EsdFigure *figure = data;
+  g_autofree char *text = NULL;
+  int panel = -1;
+
+  if (figure->is_grid)
+    text = qks_plot_esd_grid_query (cr, width, height, theme, &figure->grid, x, y, &panel);
+  return panel;
+}
+
 static const QksFigureKind esd_kind = {
   .info = { "esd", N_("Eigenvalue Spectrum"),
             N_("The eigenvalue histogram of one layer's (or head's) form against Marchenko–Pastur and the null"),
@@ -429,6 +463,8 @@ static const QksFigureKind esd_grid_kind = {
   .prepare = esd_grid_prepare,
   .draw = esd_draw,
   .free = esd_free,
+  .query = esd_query,
+  .pick_panel = esd_pick_panel,
 };
 
 static const QksFigureKind esd_heads_kind = {
@@ -438,6 +474,7 @@ static const QksFigureKind esd_heads_kind = {
   .prepare = esd_heads_prepare,
   .draw = esd_draw,
   .free = esd_free,
+  .query = esd_query,
 };
 
 /* weightwatcher's power-law tail */

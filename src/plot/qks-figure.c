@@ -319,6 +319,26 @@ qks_figure_query (QksFigure          *self,
   return self->kind->query (self->data, cr, width, height, theme, x, y);
 }
 
+/**
+ * qks_figure_pick_panel:
+ *
+ * Returns: the panel of a figure of small multiples under (@x, @y) — in
+ *   "esd-grid" the layer's index — or -1 where there is none
+ */
+int
+qks_figure_pick_panel (QksFigure          *self,
+                       cairo_t            *cr,
+                       double              width,
+                       double              height,
+                       const QksPlotTheme *theme,
+                       double              x,
+                       double              y)
+{
+  if (self->kind->pick_panel == NULL)
+    return -1;
+  return self->kind->pick_panel (self->data, cr, width, height, theme, x, y);
+}
+
 typedef struct
 {
   QksFigure    *figure;

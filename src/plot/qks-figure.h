@@ -105,6 +105,13 @@ char                *qks_figure_query             (QksFigure                 *se
                                                    const QksPlotTheme        *theme,
                                                    double                     x,
                                                    double                     y);
+int                  qks_figure_pick_panel        (QksFigure                 *self,
+                                                   cairo_t                   *cr,
+                                                   double                     width,
+                                                   double                     height,
+                                                   const QksPlotTheme        *theme,
+                                                   double                     x,
+                                                   double                     y);
 gboolean             qks_figure_export            (QksFigure                 *self,
                                                    const char                *path,
                                                    double                     width,

@@ -1379,6 +1379,168 @@ draw_panel_frame (const QksPlotTheme *theme,
   cairo_restore (cr);
 }
 
+/* Where everything of the grid goes: what the drawing and the tooltips
+ * share. */
+typedef struct
+{
+  GridPanel       *panels;
+  const GridPanel *first;
+  const char      *problem;
+  QksPlotEsdStyle  style;
+  Legend           legend;
+  QksTicks         x_ticks, y_ticks;
+  gboolean         x_log, any_threshold;
+  double           range[2], y_max;
+  double           top, bottom, left, right, title_height, legend_height, label_height, tick_height;
+  double           cell_width, cell_height, frame_width, frame_height, gap_x, gap_y, panel_label_height;
+  guint            n_columns, n_rows, n_ok;
+} GridLayout;
+
+static void
+grid_layout_clear (GridLayout               *g,
+                   const QksPlotEsdGridData *data)
+{
+  legend_clear (&g->legend);
+  for (guint i = 0; g->panels != NULL && i < data->n_panels; i++)
+    esd_values_clear (&g->panels[i].values);
+  g_clear_pointer (&g->panels, g_free);
+}
+
+/* Returns: NULL, or why the grid cannot be drawn. */
+static const char *
+grid_lay_out (cairo_t                  *cr,
+              double                    width,
+              double                    height,
+              const QksPlotTheme       *theme,
+              const QksPlotEsdGridData *data,
+              GridLayout               *g)
+{
+  g->range[0] = G_MAXDOUBLE;
+  g->range[1] = 0.0;
+  g->y_max = 0.0;
+  g->title_height = 0.0;
+  g->x_log = data->x_scale == QKS_PLOT_SCALE_LOG;
+  qks_plot_esd_get_style (theme, &g->style);
+  g->panels = g_new0 (GridPanel, data->n_panels);
+  for (guint i = 0; i < data->n_panels; i++)
+    {
+      GridPanel *p = &g->panels[i];
+      double lo, hi;
+
+      p->data = &data->panels[i];
+      p->problem = esd_values_init (p->data, data->x_scale, &p->values);
+      if (p->problem != NULL)
+        {
+          g->problem = g->problem != NULL ? g->problem : p->problem;
+          continue;
+        }
+      esd_curves (p->data, &p->mp, &p->null_curve, &p->merged);
+      natural_range (p->data, &p->values, &p->mp, &p->null_curve, data->x_scale, &lo, &hi);
+      g->range[0] = MIN (g->range[0], lo);
+      g->range[1] = MAX (g->range[1], hi);
+      g->any_threshold |= !isnan (p->values.threshold);
+      if (g->first == NULL)
+        g->first = p;
+      g->n_ok++;
+    }
+  if (g->n_ok == 0)
+    return g->problem;
+  {
+    /* One y range for all: the tallest panel's, unless it towers over the
+     * rest (a layer whose large spike lifts the mean packs its bulk near 0),
+     * then twice the median panel's, its bars broken at the top. */
+    g_autofree double *peaks = g_new (double, g->n_ok);
+    double median;
+    guint k = 0;
+
+    for (guint i = 0; i < data->n_panels; i++)
+      if (g->panels[i].problem == NULL)
+        {
+          fill_view (g->panels[i].data, &g->panels[i].values, &g->panels[i].mp, &g->panels[i].null_curve,
+                     data->x_scale, g->range, &g->panels[i].view);
+          peaks[k++] = g->panels[i].view.y_max;
+        }
+    {
+      g_autofree double *sorted = qks_plot_sorted_copy (peaks, g->n_ok);
+
+      median = qks_plot_quantile_sorted (sorted, g->n_ok, 0.5);
+    }
+    for (guint i = 0; i < g->n_ok; i++)
+      g->y_max = MAX (g->y_max, MIN (peaks[i], GRID_Y_SPREAD * median));
+  }
+
+  /* The shared legend takes the first drawable panel's null and rule. */
+  {
+    Curve mp = g->first->mp, null_curve = g->first->null_curve;
+    gboolean merged = g->first->merged;
+
+    for (guint i = 0; i < data->n_panels; i++)
+      if (g->panels[i].problem == NULL)
+        {
+          if (mp.kind == CURVE_NONE)
+            mp = g->panels[i].mp;
+          if (null_curve.kind == CURVE_NONE && !merged)
+            null_curve = g->panels[i].null_curve;
+        }
+    esd_legend (g->first->data, &g->style, g->any_threshold, 0, &mp, &null_curve, merged, TRUE, &g->legend);
+  }
+
+  /* Layout: title, legend rows, then the cells; the y label and tick
+   * labels on the left, the x tick labels and label at the bottom. */
+  qks_plot_measure_label (theme, cr, QKS_PLOT_FONT_BODY, "0", NULL, &g->label_height);
+  qks_plot_measure_label (theme, cr, QKS_PLOT_FONT_SMALL, "0", NULL, &g->tick_height);
+  g->panel_label_height = g->tick_height;
+  g->top = theme->padding;
+  if (data->title != NULL)
+    {
+      qks_plot_measure_label (theme, cr, QKS_PLOT_FONT_TITLE, data->title, NULL, &g->title_height);
+      g->top += g->title_height + theme->spacing;
+    }
+  g->legend_height = qks_plot_legend_row_draw (theme, cr, g->legend.entries, g->legend.n, theme->padding, g->top,
+                                            width - 2.0 * theme->padding, FALSE);
+  g->top += g->legend_height + (g->legend_height > 0.0 ? theme->spacing * 1.5 : 0.0);
+  g->bottom = height - theme->padding - g->label_height - theme->spacing - g->tick_height - 3.0 - theme->tick_length;
+  g->n_columns = grid_columns (data->n_panels, data->n_columns, width, MAX (g->bottom - g->top, 1.0));
+  g->n_rows = (data->n_panels + g->n_columns - 1) / g->n_columns;
+  g->gap_x = 3.0 * theme->spacing;
+  g->gap_y = 2.0 * theme->spacing;  /* a frame's g->bottom → the next row's labels */
+
+  /* Each row: the panels' labels, then their frames. The y ticks need the
+   * frame height, the left margin their labels. */
+  g->frame_height = (g->bottom - g->top - (g->n_rows - 1) * g->gap_y) / g->n_rows - g->panel_label_height - theme->spacing / 2.0;
+  grid_ticks (theme, cr, 0.0, g->y_max, FALSE, g->frame_height, FALSE, &g->y_ticks);
+  g->left = ceil (theme->padding + g->label_height + theme->spacing + widest_tick_label (theme, cr, &g->y_ticks) + 3.0 +
+               theme->tick_length);
+  g->right = width - theme->padding;
+  g->cell_width = (g->right - g->left + g->gap_x) / g->n_columns;
+  g->frame_width = g->cell_width - g->gap_x;
+  g->cell_height = g->panel_label_height + theme->spacing / 2.0 + g->frame_height + g->gap_y;
+  if (g->frame_width < 24.0 || g->frame_height < 24.0)
+    return _("The figure is too small for one panel per layer");
+  grid_ticks (theme, cr, g->range[0], g->range[1], g->x_log, g->frame_width, TRUE, &g->x_ticks);
+  return NULL;
+}
+
+/* Panel @i's frame and where its cell starts. */
+static void
+grid_panel (const GridLayout   *g,
+            const QksPlotTheme *theme,
+            guint               i,
+            Panel              *panel,
+            double             *cell_x,
+            double             *cell_y)
+{
+  guint row = i / g->n_columns, column = i % g->n_columns;
+
+  *cell_x = g->left + column * g->cell_width;
+  *cell_y = g->top + row * g->cell_height;
+  *panel = (Panel) {
+    { round (*cell_x), round (*cell_y + g->panel_label_height + theme->spacing / 2.0),
+      round (g->frame_width), round (g->frame_height) },
+    g->range[0], g->range[1], g->x_log, g->y_max,
+  };
+}
+
 /**
  * qks_plot_esd_grid_draw:
  * @data: (nullable): %NULL draws the empty state
@@ -1397,17 +1559,14 @@ qks_plot_esd_grid_draw (cairo_t                  *cr,
                         const QksPlotTheme       *theme,
                         const QksPlotEsdGridData *data)
 {
-  g_autofree GridPanel *panels = NULL;
-  const GridPanel *first = NULL;
-  const char *problem = NULL;
+  GridLayout g = { 0 };
+  GridPanel *panels;
+  const char *problem;
   QksPlotEsdStyle style;
-  Legend legend;
   QksTicks x_ticks, y_ticks;
-  gboolean x_log, any_threshold = FALSE;
-  double range[2] = { G_MAXDOUBLE, 0.0 }, y_max = 0.0;
-  double top, bottom, left, right, title_height = 0.0, legend_height, label_height, tick_height;
-  double cell_width, cell_height, frame_width, frame_height, gap_x, gap_y, panel_label_height;
-  guint n_columns, n_rows, n_ok = 0;
+  gboolean x_log;
+  double top, bottom, left, right, title_height, frame_width;
+  guint n_columns;
 
   g_return_if_fail (cr != NULL);
   g_return_if_fail (theme != NULL);
@@ -1420,135 +1579,43 @@ qks_plot_esd_grid_draw (cairo_t                  *cr,
       return;
     }
 
-  x_log = data->x_scale == QKS_PLOT_SCALE_LOG;
-  qks_plot_esd_get_style (theme, &style);
-  panels = g_new0 (GridPanel, data->n_panels);
-  for (guint i = 0; i < data->n_panels; i++)
-    {
-      GridPanel *p = &panels[i];
-      double lo, hi;
-
-      p->data = &data->panels[i];
-      p->problem = esd_values_init (p->data, data->x_scale, &p->values);
-      if (p->problem != NULL)
-        {
-          problem = problem != NULL ? problem : p->problem;
-          continue;
-        }
-      esd_curves (p->data, &p->mp, &p->null_curve, &p->merged);
-      natural_range (p->data, &p->values, &p->mp, &p->null_curve, data->x_scale, &lo, &hi);
-      range[0] = MIN (range[0], lo);
-      range[1] = MAX (range[1], hi);
-      any_threshold |= !isnan (p->values.threshold);
-      if (first == NULL)
-        first = p;
-      n_ok++;
-    }
-  if (n_ok == 0)
+  problem = grid_lay_out (cr, width, height, theme, data, &g);
+  if (problem != NULL)
     {
       qks_plot_draw_empty_state (cr, width, height, theme, data->title, problem);
+      grid_layout_clear (&g, data);
       return;
     }
-  {
-    /* One y range for all: the tallest panel's, unless it towers over the
-     * rest (a layer whose large spike lifts the mean packs its bulk near 0),
-     * then twice the median panel's, its bars broken at the top. */
-    g_autofree double *peaks = g_new (double, n_ok);
-    double median;
-    guint k = 0;
-
-    for (guint i = 0; i < data->n_panels; i++)
-      if (panels[i].problem == NULL)
-        {
-          fill_view (panels[i].data, &panels[i].values, &panels[i].mp, &panels[i].null_curve,
-                     data->x_scale, range, &panels[i].view);
-          peaks[k++] = panels[i].view.y_max;
-        }
-    {
-      g_autofree double *sorted = qks_plot_sorted_copy (peaks, n_ok);
-
-      median = qks_plot_quantile_sorted (sorted, n_ok, 0.5);
-    }
-    for (guint i = 0; i < n_ok; i++)
-      y_max = MAX (y_max, MIN (peaks[i], GRID_Y_SPREAD * median));
-  }
-
-  /* The shared legend takes the first drawable panel's null and rule. */
-  {
-    Curve mp = first->mp, null_curve = first->null_curve;
-    gboolean merged = first->merged;
-
-    for (guint i = 0; i < data->n_panels; i++)
-      if (panels[i].problem == NULL)
-        {
-          if (mp.kind == CURVE_NONE)
-            mp = panels[i].mp;
-          if (null_curve.kind == CURVE_NONE && !merged)
-            null_curve = panels[i].null_curve;
-        }
-    esd_legend (first->data, &style, any_threshold, 0, &mp, &null_curve, merged, TRUE, &legend);
-  }
-
-  /* Layout: title, legend rows, then the cells; the y label and tick
-   * labels on the left, the x tick labels and label at the bottom. */
-  qks_plot_measure_label (theme, cr, QKS_PLOT_FONT_BODY, "0", NULL, &label_height);
-  qks_plot_measure_label (theme, cr, QKS_PLOT_FONT_SMALL, "0", NULL, &tick_height);
-  panel_label_height = tick_height;
-  top = theme->padding;
-  if (data->title != NULL)
-    {
-      qks_plot_measure_label (theme, cr, QKS_PLOT_FONT_TITLE, data->title, NULL, &title_height);
-      top += title_height + theme->spacing;
-    }
-  legend_height = qks_plot_legend_row_draw (theme, cr, legend.entries, legend.n, theme->padding, top,
-                                            width - 2.0 * theme->padding, FALSE);
-  top += legend_height + (legend_height > 0.0 ? theme->spacing * 1.5 : 0.0);
-  bottom = height - theme->padding - label_height - theme->spacing - tick_height - 3.0 - theme->tick_length;
-  n_columns = grid_columns (data->n_panels, data->n_columns, width, MAX (bottom - top, 1.0));
-  n_rows = (data->n_panels + n_columns - 1) / n_columns;
-  gap_x = 3.0 * theme->spacing;
-  gap_y = 2.0 * theme->spacing;  /* a frame's bottom → the next row's labels */
-
-  /* Each row: the panels' labels, then their frames. The y ticks need the
-   * frame height, the left margin their labels. */
-  frame_height = (bottom - top - (n_rows - 1) * gap_y) / n_rows - panel_label_height - theme->spacing / 2.0;
-  grid_ticks (theme, cr, 0.0, y_max, FALSE, frame_height, FALSE, &y_ticks);
-  left = ceil (theme->padding + label_height + theme->spacing + widest_tick_label (theme, cr, &y_ticks) + 3.0 +
-               theme->tick_length);
-  right = width - theme->padding;
-  cell_width = (right - left + gap_x) / n_columns;
-  frame_width = cell_width - gap_x;
-  cell_height = panel_label_height + theme->spacing / 2.0 + frame_height + gap_y;
-  if (frame_width < 24.0 || frame_height < 24.0)
-    {
-      qks_plot_draw_empty_state (cr, width, height, theme, data->title,
-                                 _("The figure is too small for one panel per layer"));
-      legend_clear (&legend);
-      for (guint i = 0; i < data->n_panels; i++)
-        esd_values_clear (&panels[i].values);
-      return;
-    }
-  grid_ticks (theme, cr, range[0], range[1], x_log, frame_width, TRUE, &x_ticks);
+  panels = g.panels;
+  style = g.style;
+  x_ticks = g.x_ticks;
+  y_ticks = g.y_ticks;
+  x_log = g.x_log;
+  top = g.top;
+  bottom = g.bottom;
+  left = g.left;
+  right = g.right;
+  title_height = g.title_height;
+  frame_width = g.frame_width;
+  n_columns = g.n_columns;
 
   if (data->title != NULL)
     qks_plot_draw_label (theme, cr, QKS_PLOT_FONT_TITLE, data->title, &theme->foreground, theme->padding,
                          theme->padding, 0.0, 0.0, width - 2.0 * theme->padding, NULL);
-  qks_plot_legend_row_draw (theme, cr, legend.entries, legend.n, theme->padding,
+  qks_plot_legend_row_draw (theme, cr, g.legend.entries, g.legend.n, theme->padding,
                             theme->padding + (data->title != NULL ? title_height + theme->spacing : 0.0),
                             width - 2.0 * theme->padding, TRUE);
 
   for (guint i = 0; i < data->n_panels; i++)
     {
       GridPanel *p = &panels[i];
-      guint row = i / n_columns, column = i % n_columns;
+      guint column = i % n_columns;
       gboolean bottom_of_column = i + n_columns >= data->n_panels;
-      double cell_x = left + column * cell_width, cell_y = top + row * cell_height;
-      Panel panel = {
-        { round (cell_x), round (cell_y + panel_label_height + theme->spacing / 2.0),
-          round (frame_width), round (frame_height) },
-        range[0], range[1], x_log, y_max,
-      };
+      double cell_x, cell_y;
+      Panel panel;
       QksPlotRect beyond_box;
+
+      grid_panel (&g, theme, i, &panel, &cell_x, &cell_y);
 
       if (p->data->title != NULL)
         qks_plot_draw_label (theme, cr, QKS_PLOT_FONT_SMALL, p->data->title, &theme->foreground,
@@ -1564,8 +1631,9 @@ qks_plot_esd_grid_draw (cairo_t                  *cr,
 
       if (!isnan (p->values.threshold))
         {
-          g_autofree char *count = p->values.n_spikes == 1 ? g_strdup ("1 spike")
-                                                           : g_strdup_printf ("%zu spikes", p->values.n_spikes);
+          g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%zu spike", "%zu spikes",
+                                                                 p->values.n_spikes),
+                                                    p->values.n_spikes);
 
           qks_plot_draw_label (theme, cr, QKS_PLOT_FONT_SMALL, count,
                                p->values.n_spikes > 0 ? &style.spike : &theme->muted,
@@ -1609,9 +1677,73 @@ qks_plot_esd_grid_draw (cairo_t                  *cr,
                        &theme->foreground, 0.0, 0.0, 0.5, 0.0, bottom - top, NULL);
   cairo_restore (cr);
 
-  legend_clear (&legend);
-  for (guint i = 0; i < data->n_panels; i++)
-    esd_values_clear (&panels[i].values);
+  grid_layout_clear (&g, data);
+}
+
+/**
+ * qks_plot_esd_grid_query:
+ * @panel_index: (out) (optional): the panel under (@x, @y), -1 for none
+ *
+ * Returns: (transfer full) (nullable): for a tooltip, the panel's title and,
+ *   over a bar, its range of λ/mean λ and how many eigenvalues it counts;
+ *   NULL outside the panels.
+ */
+char *
+qks_plot_esd_grid_query (cairo_t                  *cr,
+                         double                    width,
+                         double                    height,
+                         const QksPlotTheme       *theme,
+                         const QksPlotEsdGridData *data,
+                         double                    x,
+                         double                    y,
+                         int                      *panel_index)
+{
+  GridLayout g = { 0 };
+  char *text = NULL;
+
+  if (panel_index != NULL)
+    *panel_index = -1;
+  if (data == NULL || data->panels == NULL || data->n_panels == 0 ||
+      grid_lay_out (cr, width, height, theme, data, &g) != NULL)
+    {
+      grid_layout_clear (&g, data);
+      return NULL;
+    }
+  for (guint i = 0; i < data->n_panels && text == NULL; i++)
+    {
+      const GridPanel *p = &g.panels[i];
+      const QksPlotEsdView *view = &p->view;
+      const char *title = p->data->title != NULL ? p->data->title : "";
+      double cell_x, cell_y;
+      Panel panel;
+
+      grid_panel (&g, theme, i, &panel, &cell_x, &cell_y);
+      if (x < panel.frame.x || x > panel.frame.x + panel.frame.width ||
+          y < cell_y || y > panel.frame.y + panel.frame.height)
+        continue;
+      if (panel_index != NULL)
+        *panel_index = (int) i;
+      if (p->problem != NULL)
+        {
+          text = g_strdup_printf ("%s\n%s", title, p->problem);
+          break;
+        }
+      for (guint b = 0; b < view->n_bins && text == NULL; b++)
+        if (view->counts[b] > 0 && x >= panel_x (&panel, view->edges[b]) && x < panel_x (&panel, view->edges[b + 1]))
+          /* Translators: a layer, the bin's range of normalised eigenvalues, its count and the total */
+          text = g_strdup_printf (b >= view->first_spike_bin ? _("%s\nλ/mean λ %.3g to %.3g: %u of %zu eigenvalues, above the threshold")
+                                                             : _("%s\nλ/mean λ %.3g to %.3g: %u of %zu eigenvalues"),
+                                  title, view->edges[b], view->edges[b + 1], view->counts[b], view->n_values);
+      if (text == NULL)
+        text = isnan (p->values.threshold)
+               ? g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s\n%zu eigenvalue", "%s\n%zu eigenvalues",
+                                               p->values.n), title, p->values.n)
+               : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%s\n%zu eigenvalue above the threshold",
+                                               "%s\n%zu eigenvalues above the threshold", p->values.n_spikes),
+                                  title, p->values.n_spikes);
+    }
+  grid_layout_clear (&g, data);
+  return text;
 }
 
 /* Data -------------------------------------------------------------------------- */

@@ -118,6 +118,14 @@ void         qks_plot_esd_grid_draw           (cairo_t                    *cr,
                                                double                      height,
                                                const QksPlotTheme         *theme,
                                                const QksPlotEsdGridData   *data);
+char        *qks_plot_esd_grid_query          (cairo_t                    *cr,
+                                               double                      width,
+                                               double                      height,
+                                               const QksPlotTheme         *theme,
+                                               const QksPlotEsdGridData   *data,
+                                               double                      x,
+                                               double                      y,
+                                               int                        *panel_index);
 
 gboolean     qks_plot_esd_compute_view        (const QksPlotEsdData       *data,
                                                QksPlotEsdView             *view,
