@@ -366,6 +366,17 @@ export_figure (GtkWidget  *widget,
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
+/* Text is measured as on screen: a 1 × 1 surface is enough for that. */
+static cairo_t *
+measuring_context (void)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
+  cairo_t *cr = cairo_create (surface);
+
+  cairo_surface_destroy (surface);   /* the context keeps it */
+  return cr;
+}
+
 static gboolean
 on_query_tooltip (GtkWidget     *widget,
                   int            x,
@@ -375,21 +386,16 @@ on_query_tooltip (GtkWidget     *widget,
                   QksFigureView *self)
 {
   g_autofree char *text = NULL;
-  cairo_surface_t *surface;
   cairo_t *cr;
   QksPlotTheme theme;
 
   if (self->figure == NULL || keyboard_mode)
     return FALSE;
-
-  /* Text is measured as on screen: a 1 × 1 surface is enough for that. */
   qks_figure_view_fill_theme (widget, &theme);
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
-  cr = cairo_create (surface);
+  cr = measuring_context ();
   text = qks_figure_query (self->figure, cr, gtk_widget_get_width (widget),
                            gtk_widget_get_height (widget), &theme, x, y);
   cairo_destroy (cr);
-  cairo_surface_destroy (surface);
   if (text == NULL)
     return FALSE;
   gtk_tooltip_set_text (tooltip, text);
@@ -407,19 +413,16 @@ on_primary_click (GtkGestureClick *gesture,
 {
   GtkWidget *widget = GTK_WIDGET (self);
   QksPlotTheme theme;
-  cairo_surface_t *surface;
   cairo_t *cr;
   int panel;
 
   if (self->figure == NULL || n_press != 1)
     return;
   qks_figure_view_fill_theme (widget, &theme);
-  surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 1, 1);
-  cr = cairo_create (surface);
+  cr = measuring_context ();
   panel = qks_figure_pick_panel (self->figure, cr, gtk_widget_get_width (widget),
                                  gtk_widget_get_height (widget), &theme, x, y);
   cairo_destroy (cr);
-  cairo_surface_destroy (surface);
   if (panel >= 0)
     g_signal_emit (self, signals[PANEL_ACTIVATED], 0, panel);
 }

@@ -1294,6 +1294,22 @@ qks_plot_axes_get_frame (const QksPlotAxes *axes,
 }
 
 /**
+ * qks_plot_axes_frame_contains:
+ *
+ * Whether (@x, @y) lies in the plot frame: where a tooltip has values.
+ */
+gboolean
+qks_plot_axes_frame_contains (const QksPlotAxes *axes,
+                              double             x,
+                              double             y)
+{
+  g_return_val_if_fail (axes->laid_out, FALSE);
+
+  return x >= axes->frame.x && x <= axes->frame.x + axes->frame.width &&
+         y >= axes->frame.y && y <= axes->frame.y + axes->frame.height;
+}
+
+/**
  * qks_plot_axes_get_x_range:
  *
  * The range drawn, after any repair of a degenerate one.

@@ -130,6 +130,9 @@ gboolean        qks_plot_axes_layout         (QksPlotAxes               *axes,
                                               GError                   **error);
 void            qks_plot_axes_get_frame      (const QksPlotAxes         *axes,
                                               QksPlotRect               *frame);
+gboolean      qks_plot_axes_frame_contains (const QksPlotAxes *axes,
+                                            double             x,
+                                            double             y);
 void            qks_plot_axes_get_x_range    (const QksPlotAxes         *axes,
                                               double                    *min,
                                               double                    *max);

@@ -303,14 +303,12 @@ qks_plot_step_heatmap_query (cairo_t                  *cr,
   g_autofree QksPlotTick *x_ticks = NULL;
   g_autofree QksPlotTick *y_ticks = NULL;
   g_autofree char *layer_name = NULL;
-  QksPlotRect frame;
   double value;
 
   if (problem != NULL ||
       (axes = lay_out (cr, width, height, theme, data, labels, &x_ticks, &y_ticks, NULL)) == NULL)
     return NULL;
-  qks_plot_axes_get_frame (axes, &frame);
-  if (x < frame.x || x > frame.x + frame.width || y < frame.y || y > frame.y + frame.height)
+  if (!qks_plot_axes_frame_contains (axes, x, y))
     return NULL;
 
   for (guint i = 0; i < data->n_steps; i++)

@@ -263,14 +263,12 @@ qks_plot_step_lines_query (cairo_t                *cr,
   g_autoptr(QksPlotAxes) axes = NULL;
   g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) legend = g_array_new (FALSE, TRUE, sizeof (QksPlotLegendEntry));
-  QksPlotRect frame;
   double best_dx = INFINITY, best_dy = INFINITY;
   guint step_index = 0, layer = G_MAXUINT;
 
   if (problem != NULL || (axes = lay_out (cr, width, height, theme, data, labels, legend, NULL)) == NULL)
     return NULL;
-  qks_plot_axes_get_frame (axes, &frame);
-  if (x < frame.x || x > frame.x + frame.width || y < frame.y || y > frame.y + frame.height)
+  if (!qks_plot_axes_frame_contains (axes, x, y))
     return NULL;
 
   for (guint i = 0; i < data->n_steps; i++)
