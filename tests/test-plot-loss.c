@@ -287,6 +287,76 @@ test_loss_reference (void)
   qks_test_check_reference ("loss-flops-dark-1x", draw_figure, &figure, WIDTH, HEIGHT, 1.0);
 }
 
+/* Tooltips: wherever the pointer is over the plot, a run, a recorded step
+ * and that run's losses there, exactly, its validation loss where (and
+ * only where) one was measured; on the FLOPs axis the FLOPs too. */
+static void
+sweep_query (Figure   *figure,
+             gboolean  flops)
+{
+  static const char *names[N_RUNS] = { "MHA", "MLA-PreRoPE", "MLA-Decoupled" };
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) WIDTH, (int) HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+  gboolean run_seen[N_RUNS] = { FALSE };
+  guint n_texts = 0;
+  g_autofree char *corner = NULL;
+
+  for (double y = 0.5; y < HEIGHT; y += 15.0)
+    for (double x = 0.5; x < WIDTH; x += 6.0)
+      {
+        g_autofree char *text = qks_plot_loss_query (cr, WIDTH, HEIGHT, &figure->theme, &figure->data, x, y);
+        g_auto(GStrv) lines = NULL;
+        const QksLossPoint *point;
+        double step, train, average, shown_flops, val;
+        guint r = N_RUNS;
+
+        if (text == NULL)
+          continue;
+        lines = g_strsplit (text, "\n", -1);
+        for (guint k = 0; k < N_RUNS; k++)
+          if (g_str_has_prefix (lines[0], names[k]) && lines[0][strlen (names[k])] == ' ')
+            r = k;
+        g_assert_cmpuint (r, <, N_RUNS);
+        if (flops)
+          g_assert_cmpint (sscanf (lines[0] + strlen (names[r]), " · %lf FLOPs · step %lf", &shown_flops, &step), ==, 2);
+        else
+          g_assert_cmpint (sscanf (lines[0] + strlen (names[r]), " · step %lf", &step), ==, 1);
+        g_assert_cmpfloat (step, >=, 0);
+        g_assert_cmpfloat (step, <, N_POINTS);
+        point = &figure->points[r][(guint) step];
+        if (flops)
+          g_assert_cmpfloat (fabs (shown_flops - point->flops), <=, 5e-3 * point->flops + 1.0);
+        g_assert_cmpint (sscanf (lines[1], "Training loss %lf, average %lf", &train, &average), ==, 2);
+        g_assert_cmpfloat (fabs (train - point->train_loss), <, 6e-5);
+        g_assert_cmpuint (g_strv_length (lines), ==, isnan (point->val_loss) ? 2 : 3);
+        if (!isnan (point->val_loss))
+          {
+            g_assert_cmpint (sscanf (lines[2], "Validation loss %lf", &val), ==, 1);
+            g_assert_cmpfloat (fabs (val - point->val_loss), <, 6e-5);
+          }
+        run_seen[r] = TRUE;
+        n_texts++;
+      }
+  for (guint r = 0; r < N_RUNS; r++)
+    g_assert_true (run_seen[r]);
+  g_assert_cmpuint (n_texts, >, 100);
+  corner = qks_plot_loss_query (cr, WIDTH, HEIGHT, &figure->theme, &figure->data, 1.0, 1.0);
+  g_assert_null (corner);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
+static void
+test_loss_query (void)
+{
+  Figure figure;
+
+  figure_init (&figure);
+  sweep_query (&figure, FALSE);
+  figure.data.x_axis = QKS_LOSS_X_FLOPS;
+  sweep_query (&figure, TRUE);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -299,6 +369,7 @@ main (int    argc,
   g_test_add_func ("/plot/loss/options", test_loss_options);
   g_test_add_func ("/plot/loss/malformed", test_loss_malformed);
   g_test_add_func ("/plot/loss/reference", test_loss_reference);
+  g_test_add_func ("/plot/loss/query", test_loss_query);
 
   return g_test_run ();
 }

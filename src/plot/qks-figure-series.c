@@ -169,12 +169,27 @@ loss_draw (cairo_t            *cr,
   qks_plot_loss_draw (cr, width, height, theme, &figure->data);
 }
 
+static char *
+loss_query (gpointer            data,
+            cairo_t            *cr,
+            double              width,
+            double              height,
+            const QksPlotTheme *theme,
+            double              x,
+            double              y)
+{
+  LossFigure *figure = data;
+
+  return qks_plot_loss_query (cr, width, height, theme, &figure->data, x, y);
+}
+
 static const QksFigureKind loss_kind = {
   .info = { "loss", N_("Loss"), N_("Training and validation loss against steps"),
             QKS_FIGURE_MANY_RUNS, 640, 420 },
   .prepare = loss_prepare,
   .draw = loss_draw,
   .free = loss_free,
+  .query = loss_query,
 };
 
 static const QksFigureKind loss_flops_kind = {
@@ -184,6 +199,7 @@ static const QksFigureKind loss_flops_kind = {
   .prepare = loss_flops_prepare,
   .draw = loss_draw,
   .free = loss_free,
+  .query = loss_query,
 };
 
 /* Lines and heatmaps of one value per layer (or per run) and step */

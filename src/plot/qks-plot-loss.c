@@ -188,6 +188,177 @@ extend (double *min,
     }
 }
 
+/* What the drawing and the tooltips share: the runs' series, the legend
+ * and the axes laid out with it in the corner it covers least. */
+typedef struct
+{
+  RunSeries    *series;
+  guint         n_runs;
+  gboolean      smoothed, any_val, has_legend;
+  char         *train_label;
+  GArray       *legend;        /* QksPlotLegendEntry */
+  GArray       *avoid_x, *avoid_y;
+  QksPlotColor  style_color;
+  double        xmin, xmax, ymin, ymax;
+  QksPlotScale  x_scale, y_scale;
+  QksPlotRect   legend_box;
+  guint         n_curve;
+  QksPlotAxes  *axes;
+} LossLayout;
+
+static void
+loss_layout_clear (LossLayout *L)
+{
+  for (guint r = 0; L->series != NULL && r < L->n_runs; r++)
+    run_series_clear (&L->series[r]);
+  g_clear_pointer (&L->series, g_free);
+  g_clear_pointer (&L->train_label, g_free);
+  g_clear_pointer (&L->legend, g_array_unref);
+  g_clear_pointer (&L->avoid_x, g_array_unref);
+  g_clear_pointer (&L->avoid_y, g_array_unref);
+  g_clear_pointer (&L->axes, qks_plot_axes_free);
+}
+
+/* FALSE with @error set when the figure leaves no room. */
+static gboolean
+lay_out (cairo_t            *cr,
+         double              width,
+         double              height,
+         const QksPlotTheme *theme,
+         const QksLossData  *data,
+         LossLayout         *L,
+         GError            **error)
+{
+  const char *title = data->title;
+
+  L->legend = g_array_new (FALSE, TRUE, sizeof (QksPlotLegendEntry));
+  L->avoid_x = g_array_new (FALSE, FALSE, sizeof (double));
+  L->avoid_y = g_array_new (FALSE, FALSE, sizeof (double));
+  L->xmin = L->ymin = INFINITY;
+  L->xmax = L->ymax = -INFINITY;
+  L->n_runs = data->n_runs;
+  L->smoothed = isfinite (data->smoothing) && data->smoothing > 0.0;
+
+  L->series = g_new0 (RunSeries, L->n_runs);
+  for (guint r = 0; r < L->n_runs; r++)
+    {
+      RunSeries *s = &L->series[r];
+      QksPlotLegendEntry entry = { data->runs[r].name != NULL ? data->runs[r].name : "",
+                                   qks_plot_palette_color (r, theme->dark), QKS_PLOT_SWATCH_LINE, FALSE };
+
+      run_series_init (s, data, &data->runs[r]);
+      g_array_append_val (L->legend, entry);
+      for (guint i = 0; i < s->n; i++)
+        if (isfinite (s->x[i]) && isfinite (s->raw[i]))
+          {
+            extend (&L->xmin, &L->xmax, s->x[i]);
+            extend (&L->ymin, &L->ymax, s->raw[i]);
+          }
+      for (guint i = 0; i < s->n_val; i++)
+        if (isfinite (s->val_x[i]))
+          {
+            extend (&L->xmin, &L->xmax, s->val_x[i]);
+            extend (&L->ymin, &L->ymax, s->val[i]);
+          }
+      L->any_val = L->any_val || s->n_val > 0;
+    }
+  if (data->has_target && loss_usable (data, data->target_loss))
+    extend (&L->ymin, &L->ymax, data->target_loss);
+
+  if (data->fixed_y)
+    {
+      L->ymin = data->y_min;
+      L->ymax = data->y_max;
+    }
+  else if (L->ymax > L->ymin)
+    {
+      if (data->log_y)
+        {
+          double margin = Y_MARGIN * (log10 (L->ymax) - log10 (L->ymin));
+
+          L->ymin = pow (10.0, log10 (L->ymin) - margin);
+          L->ymax = pow (10.0, log10 (L->ymax) + margin);
+        }
+      else
+        {
+          double margin = Y_MARGIN * (L->ymax - L->ymin);
+
+          L->ymin -= margin;
+          L->ymax += margin;
+        }
+    }
+
+  /* What a thin line and a marker stand for, in a neutral colour. */
+  L->style_color = theme->muted;
+  L->train_label = L->smoothed ? g_strdup_printf (_("Training (EMA %.3g)"), data->smoothing)
+                         : g_strdup (_("Training"));
+  {
+    QksPlotLegendEntry entry = { L->train_label, L->style_color, QKS_PLOT_SWATCH_LINE, FALSE };
+
+    g_array_append_val (L->legend, entry);
+  }
+  if (L->any_val)
+    {
+      QksPlotLegendEntry entry = { _("Validation"), L->style_color, QKS_PLOT_SWATCH_MARKER, FALSE };
+
+      g_array_append_val (L->legend, entry);
+    }
+
+  L->x_scale = data->x_axis == QKS_LOSS_X_FLOPS ? QKS_PLOT_SCALE_LOG : qks_plot_step_scale (data->step_scale);
+  L->y_scale = data->log_y ? QKS_PLOT_SCALE_LOG : QKS_PLOT_SCALE_LINEAR;
+
+  /* The legend inside the frame, in the corner where it covers no curve;
+   * if every corner has some, beside the frame. */
+  for (guint attempt = 0; attempt < 2; attempt++)
+    {
+      QksPlotLegendPlacement placement = attempt == 0 ? QKS_PLOT_LEGEND_BEST : QKS_PLOT_LEGEND_OUTSIDE_RIGHT;
+
+      g_clear_pointer (&L->axes, qks_plot_axes_free);
+      L->axes = qks_plot_axes_new (theme, width, height);
+      if (title != NULL)
+        qks_plot_axes_set_title (L->axes, title);
+      qks_plot_axes_set_x (L->axes, L->xmin, L->xmax, L->x_scale,
+                           data->x_axis == QKS_LOSS_X_FLOPS ? _("Cumulative training FLOPs") : _("Training step"));
+      qks_plot_axes_set_y (L->axes, L->ymin, L->ymax, L->y_scale, _("Loss (nats per token)"));
+      qks_plot_axes_set_legend (L->axes, (const QksPlotLegendEntry *) L->legend->data, L->legend->len, placement);
+      if (!qks_plot_axes_layout (L->axes, cr, error))
+        return FALSE;
+
+      /* What the legend must not cover: the curves and the current step. */
+      g_array_set_size (L->avoid_x, 0);
+      g_array_set_size (L->avoid_y, 0);
+      for (guint r = 0; r < L->n_runs; r++)
+        {
+          const RunSeries *s = &L->series[r];
+
+          qks_plot_sample_series (L->axes, s->x, L->smoothed ? s->smooth : s->raw, s->n, L->x_scale, L->y_scale,
+                                  L->avoid_x, L->avoid_y);
+          qks_plot_sample_series (L->axes, s->val_x, s->val, s->n_val, L->x_scale, L->y_scale, L->avoid_x, L->avoid_y);
+        }
+      /* The current step steers the legend's corner, but a legend over
+       * it is no reason to move out of the frame: its tag moves instead. */
+      L->n_curve = L->avoid_x->len;
+      if (data->has_current_step && data->x_axis == QKS_LOSS_X_STEPS)
+        {
+          double axis_ymin, axis_ymax;
+
+          qks_plot_axes_get_y_range (L->axes, &axis_ymin, &axis_ymax);
+          {
+            double xs[2] = { data->current_step, data->current_step }, ys[2] = { axis_ymin, axis_ymax };
+
+            qks_plot_sample_series (L->axes, xs, ys, 2, L->x_scale, L->y_scale, L->avoid_x, L->avoid_y);
+          }
+        }
+      L->has_legend = qks_plot_axes_get_legend_box (L->axes, (const double *) L->avoid_x->data,
+                                                 (const double *) L->avoid_y->data, L->avoid_x->len, &L->legend_box);
+      if (!L->has_legend || placement == QKS_PLOT_LEGEND_OUTSIDE_RIGHT ||
+          qks_plot_count_points_in_rect (L->axes, (const double *) L->avoid_x->data, (const double *) L->avoid_y->data,
+                                         L->n_curve, &L->legend_box) <= LEGEND_OVERLAP)
+        break;
+    }
+  return TRUE;
+}
+
 /**
  * qks_plot_loss_draw:
  * @data: (nullable): what to draw; malformed data draws an empty state
@@ -207,21 +378,14 @@ qks_plot_loss_draw (cairo_t            *cr,
                     const QksLossData  *data)
 {
   g_autofree char *problem = NULL;
-  g_autofree char *train_label = NULL;
-  g_autofree RunSeries *series = NULL;
-  g_autoptr(QksPlotAxes) axes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) legend = g_array_new (FALSE, TRUE, sizeof (QksPlotLegendEntry));
-  g_autoptr(GArray) avoid_x = g_array_new (FALSE, FALSE, sizeof (double));
-  g_autoptr(GArray) avoid_y = g_array_new (FALSE, FALSE, sizeof (double));
   const char *title = data != NULL ? data->title : NULL;
-  QksPlotColor style_color;
-  double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-  gboolean any_val = FALSE, smoothed;
-  QksPlotScale x_scale, y_scale;
-  QksPlotRect legend_box = { 0, };
-  gboolean has_legend = FALSE;
-  guint n_curve;
+  LossLayout layout = { 0 };
+  RunSeries *series;
+  QksPlotAxes *axes;
+  GArray *avoid_x, *avoid_y;
+  gboolean smoothed, has_legend;
+  QksPlotRect legend_box;
   static const double val_dashes[] = { 3.0, 2.0 };
   guint n_runs;
 
@@ -231,131 +395,21 @@ qks_plot_loss_draw (cairo_t            *cr,
       qks_plot_draw_empty_state (cr, width, height, theme, title, problem);
       return;
     }
-  n_runs = data->n_runs;
-  smoothed = isfinite (data->smoothing) && data->smoothing > 0.0;
-
-  series = g_new0 (RunSeries, n_runs);
-  for (guint r = 0; r < n_runs; r++)
+  if (!lay_out (cr, width, height, theme, data, &layout, &error))
     {
-      RunSeries *s = &series[r];
-      QksPlotLegendEntry entry = { data->runs[r].name != NULL ? data->runs[r].name : "",
-                                   qks_plot_palette_color (r, theme->dark), QKS_PLOT_SWATCH_LINE, FALSE };
-
-      run_series_init (s, data, &data->runs[r]);
-      g_array_append_val (legend, entry);
-      for (guint i = 0; i < s->n; i++)
-        if (isfinite (s->x[i]) && isfinite (s->raw[i]))
-          {
-            extend (&xmin, &xmax, s->x[i]);
-            extend (&ymin, &ymax, s->raw[i]);
-          }
-      for (guint i = 0; i < s->n_val; i++)
-        if (isfinite (s->val_x[i]))
-          {
-            extend (&xmin, &xmax, s->val_x[i]);
-            extend (&ymin, &ymax, s->val[i]);
-          }
-      any_val = any_val || s->n_val > 0;
+      qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
+      loss_layout_clear (&layout);
+      return;
     }
-  if (data->has_target && loss_usable (data, data->target_loss))
-    extend (&ymin, &ymax, data->target_loss);
+  series = layout.series;
+  n_runs = layout.n_runs;
+  axes = layout.axes;
+  avoid_x = layout.avoid_x;
+  avoid_y = layout.avoid_y;
+  smoothed = layout.smoothed;
+  has_legend = layout.has_legend;
+  legend_box = layout.legend_box;
 
-  if (data->fixed_y)
-    {
-      ymin = data->y_min;
-      ymax = data->y_max;
-    }
-  else if (ymax > ymin)
-    {
-      if (data->log_y)
-        {
-          double margin = Y_MARGIN * (log10 (ymax) - log10 (ymin));
-
-          ymin = pow (10.0, log10 (ymin) - margin);
-          ymax = pow (10.0, log10 (ymax) + margin);
-        }
-      else
-        {
-          double margin = Y_MARGIN * (ymax - ymin);
-
-          ymin -= margin;
-          ymax += margin;
-        }
-    }
-
-  /* What a thin line and a marker stand for, in a neutral colour. */
-  style_color = theme->muted;
-  train_label = smoothed ? g_strdup_printf (_("Training (EMA %.3g)"), data->smoothing)
-                         : g_strdup (_("Training"));
-  {
-    QksPlotLegendEntry entry = { train_label, style_color, QKS_PLOT_SWATCH_LINE, FALSE };
-
-    g_array_append_val (legend, entry);
-  }
-  if (any_val)
-    {
-      QksPlotLegendEntry entry = { _("Validation"), style_color, QKS_PLOT_SWATCH_MARKER, FALSE };
-
-      g_array_append_val (legend, entry);
-    }
-
-  x_scale = data->x_axis == QKS_LOSS_X_FLOPS ? QKS_PLOT_SCALE_LOG : qks_plot_step_scale (data->step_scale);
-  y_scale = data->log_y ? QKS_PLOT_SCALE_LOG : QKS_PLOT_SCALE_LINEAR;
-
-  /* The legend inside the frame, in the corner where it covers no curve;
-   * if every corner has some, beside the frame. */
-  for (guint attempt = 0; attempt < 2; attempt++)
-    {
-      QksPlotLegendPlacement placement = attempt == 0 ? QKS_PLOT_LEGEND_BEST : QKS_PLOT_LEGEND_OUTSIDE_RIGHT;
-
-      g_clear_pointer (&axes, qks_plot_axes_free);
-      axes = qks_plot_axes_new (theme, width, height);
-      if (title != NULL)
-        qks_plot_axes_set_title (axes, title);
-      qks_plot_axes_set_x (axes, xmin, xmax, x_scale,
-                           data->x_axis == QKS_LOSS_X_FLOPS ? _("Cumulative training FLOPs") : _("Training step"));
-      qks_plot_axes_set_y (axes, ymin, ymax, y_scale, _("Loss (nats per token)"));
-      qks_plot_axes_set_legend (axes, (const QksPlotLegendEntry *) legend->data, legend->len, placement);
-      if (!qks_plot_axes_layout (axes, cr, &error))
-        {
-          for (guint r = 0; r < n_runs; r++)
-            run_series_clear (&series[r]);
-          qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
-          return;
-        }
-
-      /* What the legend must not cover: the curves and the current step. */
-      g_array_set_size (avoid_x, 0);
-      g_array_set_size (avoid_y, 0);
-      for (guint r = 0; r < n_runs; r++)
-        {
-          const RunSeries *s = &series[r];
-
-          qks_plot_sample_series (axes, s->x, smoothed ? s->smooth : s->raw, s->n, x_scale, y_scale,
-                                  avoid_x, avoid_y);
-          qks_plot_sample_series (axes, s->val_x, s->val, s->n_val, x_scale, y_scale, avoid_x, avoid_y);
-        }
-      /* The current step steers the legend's corner, but a legend over
-       * it is no reason to move out of the frame: its tag moves instead. */
-      n_curve = avoid_x->len;
-      if (data->has_current_step && data->x_axis == QKS_LOSS_X_STEPS)
-        {
-          double axis_ymin, axis_ymax;
-
-          qks_plot_axes_get_y_range (axes, &axis_ymin, &axis_ymax);
-          {
-            double xs[2] = { data->current_step, data->current_step }, ys[2] = { axis_ymin, axis_ymax };
-
-            qks_plot_sample_series (axes, xs, ys, 2, x_scale, y_scale, avoid_x, avoid_y);
-          }
-        }
-      has_legend = qks_plot_axes_get_legend_box (axes, (const double *) avoid_x->data,
-                                                 (const double *) avoid_y->data, avoid_x->len, &legend_box);
-      if (!has_legend || placement == QKS_PLOT_LEGEND_OUTSIDE_RIGHT ||
-          qks_plot_count_points_in_rect (axes, (const double *) avoid_x->data, (const double *) avoid_y->data,
-                                         n_curve, &legend_box) <= LEGEND_OVERLAP)
-        break;
-    }
 
   qks_plot_axes_draw_grid (axes, cr);
 
@@ -472,6 +526,95 @@ qks_plot_loss_draw (cairo_t            *cr,
   qks_plot_axes_draw_legend (axes, cr, (const double *) avoid_x->data, (const double *) avoid_y->data,
                              avoid_x->len);
 
-  for (guint r = 0; r < n_runs; r++)
-    run_series_clear (&series[r]);
+  loss_layout_clear (&layout);
+}
+
+/**
+ * qks_plot_loss_query:
+ *
+ * Returns: (transfer full) (nullable): for a tooltip, the run whose curve
+ *   passes nearest (@x, @y) at its recorded step nearest @x: the step (and
+ *   the FLOPs on that axis), the training loss, its average, and the
+ *   validation loss where one was measured; NULL outside the plot.
+ */
+char *
+qks_plot_loss_query (cairo_t            *cr,
+                     double              width,
+                     double              height,
+                     const QksPlotTheme *theme,
+                     const QksLossData  *data,
+                     double              x,
+                     double              y)
+{
+  g_autofree char *problem = find_problem (data);
+  LossLayout layout = { 0 };
+  double best_dy = INFINITY;
+  guint best_run = G_MAXUINT, best_point = 0;
+  GString *text;
+
+  if (problem != NULL || !lay_out (cr, width, height, theme, data, &layout, NULL) ||
+      !qks_plot_axes_frame_contains (layout.axes, x, y))
+    {
+      loss_layout_clear (&layout);
+      return NULL;
+    }
+  for (guint r = 0; r < layout.n_runs; r++)
+    {
+      const RunSeries *series = &layout.series[r];
+      const double *curve = layout.smoothed ? series->smooth : series->raw;
+      double best_dx = INFINITY, dy;
+      guint nearest = G_MAXUINT;
+
+      for (guint i = 0; i < series->n; i++)
+        {
+          double dx = fabs (qks_plot_axes_x_to_device (layout.axes, series->x[i]) - x);
+
+          if (isfinite (series->x[i]) && isfinite (curve[i]) && dx < best_dx)
+            {
+              best_dx = dx;
+              nearest = i;
+            }
+        }
+      if (nearest == G_MAXUINT)
+        continue;
+      dy = fabs (qks_plot_axes_y_to_device (layout.axes, curve[nearest]) - y);
+      if (dy < best_dy)
+        {
+          best_dy = dy;
+          best_run = r;
+          best_point = nearest;
+        }
+    }
+  if (best_run == G_MAXUINT)
+    {
+      loss_layout_clear (&layout);
+      return NULL;
+    }
+
+  {
+    const QksLossPoint *point = &data->runs[best_run].points[best_point];
+    const RunSeries *series = &layout.series[best_run];
+    const char *name = data->runs[best_run].name != NULL ? data->runs[best_run].name : "";
+
+    text = g_string_new (NULL);
+    if (data->x_axis == QKS_LOSS_X_FLOPS)
+      /* Translators: a run, cumulative FLOPs and a training step */
+      g_string_append_printf (text, _("%s · %.3g FLOPs · step %.0f"), name, point->flops, point->step);
+    else
+      /* Translators: a run and a training step */
+      g_string_append_printf (text, _("%s · step %.0f"), name, point->step);
+    g_string_append_c (text, '\n');
+    if (layout.smoothed)
+      g_string_append_printf (text, _("Training loss %.4f, average %.4f"), series->raw[best_point],
+                              series->smooth[best_point]);
+    else
+      g_string_append_printf (text, _("Training loss %.4f"), series->raw[best_point]);
+    if (loss_usable (data, point->val_loss))
+      {
+        g_string_append_c (text, '\n');
+        g_string_append_printf (text, _("Validation loss %.4f"), point->val_loss);
+      }
+  }
+  loss_layout_clear (&layout);
+  return g_string_free (text, FALSE);
 }

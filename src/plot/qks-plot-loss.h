@@ -72,5 +72,12 @@ void qks_plot_loss_draw (cairo_t            *cr,
                          double              height,
                          const QksPlotTheme *theme,
                          const QksLossData  *data);
+char *qks_plot_loss_query (cairo_t            *cr,
+                           double              width,
+                           double              height,
+                           const QksPlotTheme *theme,
+                           const QksLossData  *data,
+                           double              x,
+                           double              y);
 
 G_END_DECLS
