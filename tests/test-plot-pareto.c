@@ -278,6 +278,53 @@ test_pareto_reference (void)
   qks_test_check_reference ("pareto-dark-1x", draw_figure, &figure, WIDTH, HEIGHT, 1.0);
 }
 
+/* Tooltips: near each run's point its name, bytes and loss, exactly, and
+ * "on the front" for exactly the runs that no other beats on both (counted
+ * here afresh); away from the points none. */
+static void
+test_pareto_query (void)
+{
+  Figure figure;
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 640, 400);
+  cairo_t *cr = cairo_create (surface);
+  gboolean seen[8] = { FALSE };
+  g_autofree char *corner = NULL;
+
+  figure_init (&figure);
+  for (double y = 0.5; y < 400.0; y += 7.0)
+    for (double x = 0.5; x < 640.0; x += 7.0)
+      {
+        g_autofree char *text = qks_plot_pareto_query (cr, 640.0, 400.0, &figure.theme, &figure.data, x, y);
+        g_auto(GStrv) lines = NULL;
+        double bytes, loss;
+        guint p = G_MAXUINT;
+        gboolean dominated = FALSE;
+
+        if (text == NULL)
+          continue;
+        lines = g_strsplit (text, "\n", -1);
+        for (guint i = 0; i < figure.data.n_points; i++)
+          if (g_str_equal (lines[0], figure.points[i].name))
+            p = i;
+        g_assert_cmpuint (p, <, figure.data.n_points);
+        g_assert_cmpint (sscanf (lines[1], "KV cache %lf bytes per token", &bytes), ==, 1);
+        g_assert_cmpint (sscanf (lines[2], "Final loss %lf", &loss), ==, 1);
+        g_assert_cmpfloat (bytes, ==, figure.points[p].kv_bytes_per_token);
+        g_assert_cmpfloat (fabs (loss - figure.points[p].loss), <, 6e-5);
+        for (guint i = 0; i < figure.data.n_points; i++)
+          dominated |= i != p && figure.points[i].kv_bytes_per_token <= figure.points[p].kv_bytes_per_token &&
+                       figure.points[i].loss <= figure.points[p].loss;
+        g_assert_cmpint (strstr (lines[2], "on the front") != NULL, ==, !dominated);
+        seen[p] = TRUE;
+      }
+  for (guint i = 0; i < figure.data.n_points; i++)
+    g_assert_true (seen[i]);
+  corner = qks_plot_pareto_query (cr, 640.0, 400.0, &figure.theme, &figure.data, 1.0, 1.0);
+  g_assert_null (corner);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -290,6 +337,7 @@ main (int    argc,
   g_test_add_func ("/plot/pareto/unfinished-runs", test_pareto_unfinished_runs);
   g_test_add_func ("/plot/pareto/malformed", test_pareto_malformed);
   g_test_add_func ("/plot/pareto/reference", test_pareto_reference);
+  g_test_add_func ("/plot/pareto/query", test_pareto_query);
 
   return g_test_run ();
 }

@@ -666,6 +666,20 @@ pareto_draw (cairo_t            *cr,
   qks_plot_pareto_draw (cr, width, height, theme, &figure->data);
 }
 
+static char *
+pareto_query (gpointer            data,
+              cairo_t            *cr,
+              double              width,
+              double              height,
+              const QksPlotTheme *theme,
+              double              x,
+              double              y)
+{
+  ParetoFigure *figure = data;
+
+  return qks_plot_pareto_query (cr, width, height, theme, &figure->data, x, y);
+}
+
 static const QksFigureKind pareto_kind = {
   .info = { "pareto", N_("KV Cache Against Loss"),
             N_("Bytes of key-value cache per token against the final loss, one point per run"),
@@ -673,6 +687,7 @@ static const QksFigureKind pareto_kind = {
   .prepare = pareto_prepare,
   .draw = pareto_draw,
   .free = pareto_free,
+  .query = pareto_query,
 };
 
 const QksFigureKind * const qks_figure_kinds_series[] = {

@@ -159,6 +159,112 @@ place_labels (const Point       *points,
       }
 }
 
+/* What the drawing and the tooltips share: the usable runs sorted by
+ * bytes, which of them make the front, and the axes with them placed. */
+typedef struct
+{
+  GArray             *usable;     /* indices into data->points */
+  Point              *points;
+  guint               n;
+  double              xmin, xmax, ymin, ymax, best;
+  QksPlotColor        front_color, shade;
+  QksPlotLegendEntry  legend[2];
+  QksPlotAxes        *axes;
+  QksPlotRect         frame;
+} ParetoLayout;
+
+static void
+pareto_layout_clear (ParetoLayout *L)
+{
+  g_clear_pointer (&L->usable, g_array_unref);
+  g_clear_pointer (&L->points, g_free);
+  g_clear_pointer (&L->axes, qks_plot_axes_free);
+}
+
+/* FALSE with @error set when no run can be placed or the figure leaves
+ * no room. */
+static gboolean
+lay_out (cairo_t             *cr,
+         double               width,
+         double               height,
+         const QksPlotTheme  *theme,
+         const QksParetoData *data,
+         ParetoLayout        *L,
+         GError             **error)
+{
+  const char *title = data->title;
+
+  L->usable = g_array_new (FALSE, FALSE, sizeof (guint));
+  L->xmin = L->ymin = L->best = INFINITY;
+  L->xmax = L->ymax = -INFINITY;
+  for (guint i = 0; i < data->n_points; i++)
+    if (point_usable (&data->points[i]))
+      g_array_append_val (L->usable, i);
+  if (L->usable->len == 0)
+    {
+      g_set_error_literal (error, QKS_PLOT_AXES_ERROR, QKS_PLOT_AXES_ERROR_NO_RANGE,
+                           _("No run has both a KV-cache size and a final loss yet."));
+      return FALSE;
+    }
+
+  /* The front: by bytes, each point that beats every cheaper one. */
+  g_array_sort_with_data (L->usable, compare_by_bytes, (gpointer) data->points);
+  L->n = L->usable->len;
+  L->points = g_new0 (Point, L->n);
+  for (guint i = 0; i < L->n; i++)
+    {
+      const QksParetoPoint *point = &data->points[g_array_index (L->usable, guint, i)];
+
+      L->points[i].index = g_array_index (L->usable, guint, i);
+      L->points[i].front = point->loss < L->best;
+      L->best = MIN (L->best, point->loss);
+      L->xmin = MIN (L->xmin, point->kv_bytes_per_token);
+      L->xmax = MAX (L->xmax, point->kv_bytes_per_token);
+      L->ymin = MIN (L->ymin, point->loss);
+      L->ymax = MAX (L->ymax, point->loss);
+    }
+  if (L->ymax - L->ymin < MIN_Y_SPAN)
+    {
+      double middle = (L->ymin + L->ymax) / 2.0;
+
+      L->ymin = middle - MIN_Y_SPAN / 2.0;
+      L->ymax = middle + MIN_Y_SPAN / 2.0;
+    }
+  {
+    double margin = Y_MARGIN * (L->ymax - L->ymin);
+
+    L->ymin -= margin;
+    L->ymax += margin;
+  }
+
+  L->front_color = theme->foreground;
+  L->shade = qks_plot_color_with_alpha (&theme->foreground, theme->foreground.alpha * 0.05);
+  L->legend[0] = (QksPlotLegendEntry) { _("Pareto front"), L->front_color, QKS_PLOT_SWATCH_LINE, FALSE };
+  L->legend[1] = (QksPlotLegendEntry) { _("Dominated region"), L->shade, QKS_PLOT_SWATCH_PATCH, FALSE };
+  /* The patch swatch shows the shade a little stronger than it is. */
+  L->legend[1].color.alpha *= 2.5;
+
+  L->axes = qks_plot_axes_new (theme, width, height);
+  if (title != NULL)
+    qks_plot_axes_set_title (L->axes, title);
+  qks_plot_axes_set_x (L->axes, L->xmin / X_MARGIN, L->xmax * X_MARGIN, QKS_PLOT_SCALE_LOG,
+                       _("KV cache per token, all layers (bytes)"));
+  qks_plot_axes_set_y (L->axes, L->ymin, L->ymax, QKS_PLOT_SCALE_LINEAR,
+                       data->loss_label != NULL ? data->loss_label : _("Final loss (nats per token)"));
+  qks_plot_axes_set_legend (L->axes, L->legend, G_N_ELEMENTS (L->legend), QKS_PLOT_LEGEND_BEST);
+  if (!qks_plot_axes_layout (L->axes, cr, error))
+    return FALSE;
+  qks_plot_axes_get_frame (L->axes, &L->frame);
+  for (guint i = 0; i < L->n; i++)
+    {
+      const QksParetoPoint *point = &data->points[L->points[i].index];
+
+      L->points[i].x = qks_plot_axes_x_to_device (L->axes, point->kv_bytes_per_token);
+      L->points[i].y = qks_plot_axes_y_to_device (L->axes, point->loss);
+    }
+  return TRUE;
+}
+
 /**
  * qks_plot_pareto_draw:
  * @data: (nullable): what to draw; with no usable point, an empty state
@@ -176,10 +282,10 @@ qks_plot_pareto_draw (cairo_t             *cr,
                       const QksPlotTheme  *theme,
                       const QksParetoData *data)
 {
-  g_autoptr(QksPlotAxes) axes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GArray) usable = g_array_new (FALSE, FALSE, sizeof (guint));
-  g_autofree Point *points = NULL;
+  ParetoLayout placed = { 0 };
+  QksPlotAxes *axes;
+  Point *points;
   g_autofree Box *sizes = NULL;
   g_autofree Box *boxes = NULL;
   g_autofree gboolean *far = NULL;
@@ -188,11 +294,8 @@ qks_plot_pareto_draw (cairo_t             *cr,
   const double *front;
   guint n_corners;
   const char *title = data != NULL ? data->title : NULL;
-  QksPlotLegendEntry legend[2];
   QksPlotColor front_color, shade;
   QksPlotRect frame;
-  double xmin = INFINITY, xmax = -INFINITY, ymin = INFINITY, ymax = -INFINITY;
-  double best = INFINITY;
   guint n;
 
   qks_plot_draw_background (cr, width, height, theme);
@@ -201,74 +304,18 @@ qks_plot_pareto_draw (cairo_t             *cr,
       qks_plot_draw_empty_state (cr, width, height, theme, title, _("No finished runs to compare yet."));
       return;
     }
-  for (guint i = 0; i < data->n_points; i++)
-    if (point_usable (&data->points[i]))
-      g_array_append_val (usable, i);
-  if (usable->len == 0)
-    {
-      qks_plot_draw_empty_state (cr, width, height, theme, title,
-                                 _("No run has both a KV-cache size and a final loss yet."));
-      return;
-    }
-
-  /* The front: by bytes, each point that beats every cheaper one. */
-  g_array_sort_with_data (usable, compare_by_bytes, (gpointer) data->points);
-  n = usable->len;
-  points = g_new0 (Point, n);
-  for (guint i = 0; i < n; i++)
-    {
-      const QksParetoPoint *point = &data->points[g_array_index (usable, guint, i)];
-
-      points[i].index = g_array_index (usable, guint, i);
-      points[i].front = point->loss < best;
-      best = MIN (best, point->loss);
-      xmin = MIN (xmin, point->kv_bytes_per_token);
-      xmax = MAX (xmax, point->kv_bytes_per_token);
-      ymin = MIN (ymin, point->loss);
-      ymax = MAX (ymax, point->loss);
-    }
-  if (ymax - ymin < MIN_Y_SPAN)
-    {
-      double middle = (ymin + ymax) / 2.0;
-
-      ymin = middle - MIN_Y_SPAN / 2.0;
-      ymax = middle + MIN_Y_SPAN / 2.0;
-    }
-  {
-    double margin = Y_MARGIN * (ymax - ymin);
-
-    ymin -= margin;
-    ymax += margin;
-  }
-
-  front_color = theme->foreground;
-  shade = qks_plot_color_with_alpha (&theme->foreground, theme->foreground.alpha * 0.05);
-  legend[0] = (QksPlotLegendEntry) { _("Pareto front"), front_color, QKS_PLOT_SWATCH_LINE, FALSE };
-  legend[1] = (QksPlotLegendEntry) { _("Dominated region"), shade, QKS_PLOT_SWATCH_PATCH, FALSE };
-  /* The patch swatch shows the shade a little stronger than it is. */
-  legend[1].color.alpha *= 2.5;
-
-  axes = qks_plot_axes_new (theme, width, height);
-  if (title != NULL)
-    qks_plot_axes_set_title (axes, title);
-  qks_plot_axes_set_x (axes, xmin / X_MARGIN, xmax * X_MARGIN, QKS_PLOT_SCALE_LOG,
-                       _("KV cache per token, all layers (bytes)"));
-  qks_plot_axes_set_y (axes, ymin, ymax, QKS_PLOT_SCALE_LINEAR,
-                       data->loss_label != NULL ? data->loss_label : _("Final loss (nats per token)"));
-  qks_plot_axes_set_legend (axes, legend, G_N_ELEMENTS (legend), QKS_PLOT_LEGEND_BEST);
-  if (!qks_plot_axes_layout (axes, cr, &error))
+  if (!lay_out (cr, width, height, theme, data, &placed, &error))
     {
       qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
+      pareto_layout_clear (&placed);
       return;
     }
-  qks_plot_axes_get_frame (axes, &frame);
-  for (guint i = 0; i < n; i++)
-    {
-      const QksParetoPoint *point = &data->points[points[i].index];
-
-      points[i].x = qks_plot_axes_x_to_device (axes, point->kv_bytes_per_token);
-      points[i].y = qks_plot_axes_y_to_device (axes, point->loss);
-    }
+  axes = placed.axes;
+  points = placed.points;
+  n = placed.n;
+  front_color = placed.front_color;
+  shade = placed.shade;
+  frame = placed.frame;
 
   qks_plot_axes_draw_grid (axes, cr);
 
@@ -429,4 +476,55 @@ qks_plot_pareto_draw (cairo_t             *cr,
     g_free (avoid_x);
     g_free (avoid_y);
   }
+  pareto_layout_clear (&placed);
+}
+
+/**
+ * qks_plot_pareto_query:
+ *
+ * Returns: (transfer full) (nullable): for a tooltip, the run whose point
+ *   is within a few pixels of (@x, @y): its name, KV cache per token and
+ *   final loss, and whether it is on the front; NULL elsewhere.
+ */
+char *
+qks_plot_pareto_query (cairo_t             *cr,
+                       double               width,
+                       double               height,
+                       const QksPlotTheme  *theme,
+                       const QksParetoData *data,
+                       double               x,
+                       double               y)
+{
+  ParetoLayout placed = { 0 };
+  double best_distance = 10.0;
+  const Point *nearest = NULL;
+  char *text = NULL;
+
+  if (data == NULL || data->points == NULL || data->n_points == 0 ||
+      !lay_out (cr, width, height, theme, data, &placed, NULL))
+    {
+      pareto_layout_clear (&placed);
+      return NULL;
+    }
+  for (guint i = 0; i < placed.n; i++)
+    {
+      double distance = hypot (placed.points[i].x - x, placed.points[i].y - y);
+
+      if (distance < best_distance)
+        {
+          best_distance = distance;
+          nearest = &placed.points[i];
+        }
+    }
+  if (nearest != NULL)
+    {
+      const QksParetoPoint *point = &data->points[nearest->index];
+
+      /* Translators: a run, its KV cache in bytes per token and its final loss */
+      text = g_strdup_printf (nearest->front ? _("%s\nKV cache %.0f bytes per token\nFinal loss %.4f, on the front")
+                                             : _("%s\nKV cache %.0f bytes per token\nFinal loss %.4f"),
+                              point->name != NULL ? point->name : "", point->kv_bytes_per_token, point->loss);
+    }
+  pareto_layout_clear (&placed);
+  return text;
 }

@@ -38,5 +38,12 @@ void qks_plot_pareto_draw (cairo_t             *cr,
                            double               height,
                            const QksPlotTheme  *theme,
                            const QksParetoData *data);
+char *qks_plot_pareto_query (cairo_t             *cr,
+                             double               width,
+                             double               height,
+                             const QksPlotTheme  *theme,
+                             const QksParetoData *data,
+                             double               x,
+                             double               y);
 
 G_END_DECLS
