@@ -265,6 +265,67 @@ test_kqsvd_reference (void)
   qks_test_check_reference ("kqsvd-log-dark-1x", draw_kqsvd, &figure, WIDTH, HEIGHT, 1.0);
 }
 
+/* Tooltips: a sweep finds every rank, each with its errors recomputed here
+ * from the curves (one head's, or the mean, least and largest over heads);
+ * outside the plot none. */
+static void
+test_kqsvd_query (void)
+{
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) WIDTH, (int) HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+
+  for (int head = -1; head <= 1; head += 2)
+    {
+      KqsvdFigure figure;
+      gboolean seen[D_HEAD] = { FALSE };
+      g_autofree char *corner = NULL;
+
+      figure_init (&figure, 6, head < 0 ? QKS_PLOT_KQSVD_ALL_HEADS : head);
+      for (double x = 0.5; x < WIDTH; x += 4.0)
+        {
+          g_autofree char *text = qks_plot_kqsvd_query (cr, WIDTH, HEIGHT, &figure.theme, &figure.data, x, HEIGHT / 2.0);
+          double kq, keys, lo[2], hi[2], expected_kq = 0.0, expected_keys = 0.0;
+          double lo_kq = G_MAXDOUBLE, hi_kq = 0.0;
+          guint rank, n_heads;
+
+          if (text == NULL)
+            continue;
+          if (head < 0)
+            {
+              g_assert_cmpint (sscanf (text, "Rank %u, mean of %u heads\nKQ-SVD %lf (%lf to %lf)\nKeys-only SVD %lf (%lf to %lf)",
+                                       &rank, &n_heads, &kq, &lo[0], &hi[0], &keys, &lo[1], &hi[1]), ==, 8);
+              g_assert_cmpuint (n_heads, ==, N_HEADS);
+              for (guint h = 0; h < N_HEADS; h++)
+                {
+                  expected_kq += figure.kq[h * D_HEAD + rank - 1] / N_HEADS;
+                  expected_keys += figure.keys_only[h * D_HEAD + rank - 1] / N_HEADS;
+                  lo_kq = MIN (lo_kq, figure.kq[h * D_HEAD + rank - 1]);
+                  hi_kq = MAX (hi_kq, figure.kq[h * D_HEAD + rank - 1]);
+                }
+              g_assert_cmpfloat (fabs (lo[0] - lo_kq), <, 6e-5);
+              g_assert_cmpfloat (fabs (hi[0] - hi_kq), <, 6e-5);
+            }
+          else
+            {
+              g_assert_cmpint (sscanf (text, "Rank %u\nKQ-SVD %lf\nKeys-only SVD %lf", &rank, &kq, &keys), ==, 3);
+              expected_kq = figure.kq[head * D_HEAD + rank - 1];
+              expected_keys = figure.keys_only[head * D_HEAD + rank - 1];
+            }
+          g_assert_cmpuint (rank, >=, 1);
+          g_assert_cmpuint (rank, <=, D_HEAD);
+          g_assert_cmpfloat (fabs (kq - expected_kq), <, 6e-5);
+          g_assert_cmpfloat (fabs (keys - expected_keys), <, 6e-5);
+          seen[rank - 1] = TRUE;
+        }
+      for (guint r = 0; r < D_HEAD; r++)
+        g_assert_true (seen[r]);
+      corner = qks_plot_kqsvd_query (cr, WIDTH, HEIGHT, &figure.theme, &figure.data, 1.0, 1.0);
+      g_assert_null (corner);
+    }
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -278,5 +339,6 @@ main (int    argc,
   g_test_add_func ("/plot/kqsvd/log", test_kqsvd_log);
   g_test_add_func ("/plot/kqsvd/malformed", test_kqsvd_malformed);
   g_test_add_func ("/plot/kqsvd/reference", test_kqsvd_reference);
+  g_test_add_func ("/plot/kqsvd/query", test_kqsvd_query);
   return g_test_run ();
 }

@@ -445,6 +445,20 @@ kqsvd_draw (cairo_t            *cr,
   qks_plot_kqsvd_draw (cr, width, height, theme, &figure->data);
 }
 
+static char *
+kqsvd_query (gpointer            data,
+             cairo_t            *cr,
+             double              width,
+             double              height,
+             const QksPlotTheme *theme,
+             double              x,
+             double              y)
+{
+  KqsvdFigure *figure = data;
+
+  return qks_plot_kqsvd_query (cr, width, height, theme, &figure->data, x, y);
+}
+
 static const QksFigureKind kqsvd_kind = {
   .info = { "kqsvd", N_("KQ-SVD Error"),
             N_("How well a rank-r key cache reproduces the attention scores, against keys-only truncation"),
@@ -452,6 +466,7 @@ static const QksFigureKind kqsvd_kind = {
   .prepare = kqsvd_prepare,
   .draw = kqsvd_draw,
   .free = kqsvd_free,
+  .query = kqsvd_query,
 };
 
 /* Symmetric energy of the QK forms */

@@ -191,6 +191,137 @@ draw_line (const QksPlotTheme *theme,
   cairo_restore (cr);
 }
 
+/* What the drawing and the tooltips share: the curves, the legend and the
+ * axes laid out with it. */
+typedef struct
+{
+  char               *band_label;
+  QksPlotAxes        *axes;
+  double             *avoid_x, *avoid_y;
+  QksPlotLegendEntry  entries[3];
+  QksPlotColor        colors[N_CURVES];
+  Line                lines[N_CURVES];
+  guint               n, drawn[N_CURVES], n_entries, n_avoid;
+  double              y_min, largest;
+  gboolean            mean;
+} KqsvdLayout;
+
+static void
+kqsvd_layout_clear (KqsvdLayout *L)
+{
+  for (guint c = 0; c < N_CURVES; c++)
+    line_clear (&L->lines[c]);
+  g_clear_pointer (&L->band_label, g_free);
+  g_clear_pointer (&L->axes, qks_plot_axes_free);
+  g_clear_pointer (&L->avoid_x, g_free);
+  g_clear_pointer (&L->avoid_y, g_free);
+}
+
+/* FALSE with @error set when there is nothing to show or no room. */
+static gboolean
+lay_out (cairo_t                *cr,
+         double                  width,
+         double                  height,
+         const QksPlotTheme     *theme,
+         const QksPlotKqsvdData *data,
+         const char             *title,
+         KqsvdLayout            *L,
+         GError                **error)
+{
+  L->n_entries = 2;
+  L->n = data->length;
+  L->mean = data->head == QKS_PLOT_KQSVD_ALL_HEADS;
+
+  L->colors[CURVE_KQSVD] = qks_plot_palette_color (0, theme->dark);
+  L->colors[CURVE_KEYS_ONLY] = qks_plot_palette_color (3, theme->dark);
+  line_make (data, data->kqsvd, &L->lines[CURVE_KQSVD]);
+  line_make (data, data->keys_only, &L->lines[CURVE_KEYS_ONLY]);
+
+  /* The log axis spans the errors drawn; an exact 0 is off it. */
+  for (guint c = 0; c < N_CURVES; c++)
+    for (guint r = 0; r < L->n; r++)
+      L->largest = MAX (L->largest, L->mean ? L->lines[c].high[r] : L->lines[c].centre[r]);
+  for (guint c = 0; c < N_CURVES; c++)
+    {
+      L->drawn[c] = L->n;
+      if (data->log_y)
+        L->drawn[c] = positive_prefix (L->lines[c].centre, L->n, LOG_FLOOR * L->largest);
+    }
+  if (data->log_y)
+    {
+      L->y_min = G_MAXDOUBLE;
+      for (guint c = 0; c < N_CURVES; c++)
+        for (guint r = 0; r < L->drawn[c]; r++)
+          L->y_min = MIN (L->y_min, L->mean ? MAX (L->lines[c].low[r], L->lines[c].centre[r] * 1e-3) : L->lines[c].centre[r]);
+      if (L->y_min == G_MAXDOUBLE || !(L->largest > 0.0))
+        {
+          g_set_error_literal (error, QKS_PLOT_AXES_ERROR, QKS_PLOT_AXES_ERROR_NO_RANGE,
+                               _("Every error is 0: a log axis has nothing to show."));
+          return FALSE;
+        }
+      L->y_min = pow (10.0, floor (log10 (L->y_min)));
+    }
+
+  L->entries[CURVE_KQSVD] = (QksPlotLegendEntry) { _("KQ-SVD: best rank r of K Qᵀ"), L->colors[CURVE_KQSVD],
+                                                QKS_PLOT_SWATCH_LINE, FALSE };
+  L->entries[CURVE_KEYS_ONLY] = (QksPlotLegendEntry) { _("keys-only SVD: K truncated to rank r"),
+                                                    L->colors[CURVE_KEYS_ONLY], QKS_PLOT_SWATCH_LINE, TRUE };
+  if (L->mean && data->n_heads > 1)
+    {
+      QksPlotColor neutral = qks_plot_color_with_alpha (&theme->foreground, theme->foreground.alpha * 0.25);
+
+      L->band_label = g_strdup_printf (_("range over the %u heads"), data->n_heads);
+      L->entries[L->n_entries++] = (QksPlotLegendEntry) { L->band_label, neutral, QKS_PLOT_SWATCH_PATCH, FALSE };
+    }
+
+  /* What the legend must not cover: the lines and the bands. */
+  L->avoid_x = g_new (double, 6 * N_CURVES * L->n);
+  L->avoid_y = g_new (double, 6 * N_CURVES * L->n);
+  for (guint c = 0; c < N_CURVES; c++)
+    for (guint r = 0; r < L->drawn[c]; r++)
+      {
+        L->avoid_x[L->n_avoid] = r + 1.0;
+        L->avoid_y[L->n_avoid++] = L->lines[c].centre[r];
+        for (guint q = 0; L->mean && q <= 4; q++)
+          {
+            double low = data->log_y ? MAX (L->lines[c].low[r], L->y_min) : L->lines[c].low[r];
+
+            L->avoid_x[L->n_avoid] = r + 1.0;
+            L->avoid_y[L->n_avoid++] = data->log_y ? low * pow (L->lines[c].high[r] / low, q / 4.0)
+                                             : low + (L->lines[c].high[r] - low) * q / 4.0;
+          }
+      }
+
+  /* The legend inside the frame if there is room clear of the data, else
+   * beside it. */
+  for (gboolean outside = FALSE; ; outside = TRUE)
+    {
+      g_clear_pointer (&L->axes, qks_plot_axes_free);
+      L->axes = qks_plot_axes_new (theme, width, height);
+      qks_plot_axes_set_title (L->axes, title);
+      /* Half a rank either side when the ranks are dotted, so that no dot
+       * is cut by the frame. */
+      if (L->n <= MAX_MARKED)
+        qks_plot_axes_set_x (L->axes, 0.5, L->n + 0.5, QKS_PLOT_SCALE_LINEAR, _("Cache rank r"));
+      else
+        qks_plot_axes_set_x (L->axes, 1.0, L->n, QKS_PLOT_SCALE_LINEAR, _("Cache rank r"));
+      /* Ranks are whole numbers. */
+      if (L->n <= 12)
+        qks_plot_axes_set_x_tick_unit (L->axes, 1.0);
+      if (data->log_y)
+        qks_plot_axes_set_y (L->axes, L->y_min, 1.0, QKS_PLOT_SCALE_LOG, _("Relative error of the scores"));
+      else
+        qks_plot_axes_set_y (L->axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, _("Relative error of the scores"));
+      qks_plot_axes_set_legend (L->axes, L->entries, L->n_entries,
+                                outside ? QKS_PLOT_LEGEND_OUTSIDE_RIGHT : QKS_PLOT_LEGEND_BEST);
+      if (!qks_plot_axes_layout (L->axes, cr, error))
+        return FALSE;
+      if (outside || qks_plot_axes_legend_fits_inside (L->axes, L->avoid_x, L->avoid_y, L->n_avoid))
+        break;
+    }
+  return TRUE;
+}
+
 /**
  * qks_plot_kqsvd_draw:
  * @width: the allocation, in device-independent units
@@ -213,17 +344,12 @@ qks_plot_kqsvd_draw (cairo_t                *cr,
 {
   g_autofree char *title = kqsvd_title (data);
   g_autofree char *problem = check_kqsvd (data);
-  g_autofree char *band_label = NULL;
-  g_autoptr(QksPlotAxes) axes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree double *avoid_x = NULL;
-  g_autofree double *avoid_y = NULL;
-  QksPlotLegendEntry entries[3];
-  QksPlotColor colors[N_CURVES];
-  Line lines[N_CURVES] = { { 0 } };
-  guint n, drawn[N_CURVES], n_entries = 2, n_avoid = 0;
-  double y_min = 0.0, largest = 0.0;
-  gboolean mean;
+  KqsvdLayout layout = { 0 };
+  QksPlotAxes *axes;
+  QksPlotColor *colors;
+  Line *lines;
+  guint n, *drawn;
 
   qks_plot_draw_background (cr, width, height, theme);
   if (problem != NULL)
@@ -231,109 +357,23 @@ qks_plot_kqsvd_draw (cairo_t                *cr,
       qks_plot_draw_empty_state (cr, width, height, theme, title, problem);
       return;
     }
-  n = data->length;
-  mean = data->head == QKS_PLOT_KQSVD_ALL_HEADS;
-
-  colors[CURVE_KQSVD] = qks_plot_palette_color (0, theme->dark);
-  colors[CURVE_KEYS_ONLY] = qks_plot_palette_color (3, theme->dark);
-  line_make (data, data->kqsvd, &lines[CURVE_KQSVD]);
-  line_make (data, data->keys_only, &lines[CURVE_KEYS_ONLY]);
-
-  /* The log axis spans the errors drawn; an exact 0 is off it. */
-  for (guint c = 0; c < N_CURVES; c++)
-    for (guint r = 0; r < n; r++)
-      largest = MAX (largest, mean ? lines[c].high[r] : lines[c].centre[r]);
-  for (guint c = 0; c < N_CURVES; c++)
+  if (!lay_out (cr, width, height, theme, data, title, &layout, &error))
     {
-      drawn[c] = n;
-      if (data->log_y)
-        drawn[c] = positive_prefix (lines[c].centre, n, LOG_FLOOR * largest);
+      qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
+      kqsvd_layout_clear (&layout);
+      return;
     }
-  if (data->log_y)
-    {
-      y_min = G_MAXDOUBLE;
-      for (guint c = 0; c < N_CURVES; c++)
-        for (guint r = 0; r < drawn[c]; r++)
-          y_min = MIN (y_min, mean ? MAX (lines[c].low[r], lines[c].centre[r] * 1e-3) : lines[c].centre[r]);
-      if (y_min == G_MAXDOUBLE || !(largest > 0.0))
-        {
-          for (guint c = 0; c < N_CURVES; c++)
-            line_clear (&lines[c]);
-          qks_plot_draw_empty_state (cr, width, height, theme, title,
-                                     _("Every error is 0: a log axis has nothing to show."));
-          return;
-        }
-      y_min = pow (10.0, floor (log10 (y_min)));
-    }
-
-  entries[CURVE_KQSVD] = (QksPlotLegendEntry) { _("KQ-SVD: best rank r of K Qᵀ"), colors[CURVE_KQSVD],
-                                                QKS_PLOT_SWATCH_LINE, FALSE };
-  entries[CURVE_KEYS_ONLY] = (QksPlotLegendEntry) { _("keys-only SVD: K truncated to rank r"),
-                                                    colors[CURVE_KEYS_ONLY], QKS_PLOT_SWATCH_LINE, TRUE };
-  if (mean && data->n_heads > 1)
-    {
-      QksPlotColor neutral = qks_plot_color_with_alpha (&theme->foreground, theme->foreground.alpha * 0.25);
-
-      band_label = g_strdup_printf (_("range over the %u heads"), data->n_heads);
-      entries[n_entries++] = (QksPlotLegendEntry) { band_label, neutral, QKS_PLOT_SWATCH_PATCH, FALSE };
-    }
-
-  /* What the legend must not cover: the lines and the bands. */
-  avoid_x = g_new (double, 6 * N_CURVES * n);
-  avoid_y = g_new (double, 6 * N_CURVES * n);
-  for (guint c = 0; c < N_CURVES; c++)
-    for (guint r = 0; r < drawn[c]; r++)
-      {
-        avoid_x[n_avoid] = r + 1.0;
-        avoid_y[n_avoid++] = lines[c].centre[r];
-        for (guint q = 0; mean && q <= 4; q++)
-          {
-            double low = data->log_y ? MAX (lines[c].low[r], y_min) : lines[c].low[r];
-
-            avoid_x[n_avoid] = r + 1.0;
-            avoid_y[n_avoid++] = data->log_y ? low * pow (lines[c].high[r] / low, q / 4.0)
-                                             : low + (lines[c].high[r] - low) * q / 4.0;
-          }
-      }
-
-  /* The legend inside the frame if there is room clear of the data, else
-   * beside it. */
-  for (gboolean outside = FALSE; ; outside = TRUE)
-    {
-      g_clear_pointer (&axes, qks_plot_axes_free);
-      axes = qks_plot_axes_new (theme, width, height);
-      qks_plot_axes_set_title (axes, title);
-      /* Half a rank either side when the ranks are dotted, so that no dot
-       * is cut by the frame. */
-      if (n <= MAX_MARKED)
-        qks_plot_axes_set_x (axes, 0.5, n + 0.5, QKS_PLOT_SCALE_LINEAR, _("Cache rank r"));
-      else
-        qks_plot_axes_set_x (axes, 1.0, n, QKS_PLOT_SCALE_LINEAR, _("Cache rank r"));
-      /* Ranks are whole numbers. */
-      if (n <= 12)
-        qks_plot_axes_set_x_tick_unit (axes, 1.0);
-      if (data->log_y)
-        qks_plot_axes_set_y (axes, y_min, 1.0, QKS_PLOT_SCALE_LOG, _("Relative error of the scores"));
-      else
-        qks_plot_axes_set_y (axes, 0.0, 1.0, QKS_PLOT_SCALE_LINEAR, _("Relative error of the scores"));
-      qks_plot_axes_set_legend (axes, entries, n_entries,
-                                outside ? QKS_PLOT_LEGEND_OUTSIDE_RIGHT : QKS_PLOT_LEGEND_BEST);
-      if (!qks_plot_axes_layout (axes, cr, &error))
-        {
-          for (guint c = 0; c < N_CURVES; c++)
-            line_clear (&lines[c]);
-          qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
-          return;
-        }
-      if (outside || qks_plot_axes_legend_fits_inside (axes, avoid_x, avoid_y, n_avoid))
-        break;
-    }
+  axes = layout.axes;
+  colors = layout.colors;
+  lines = layout.lines;
+  n = layout.n;
+  drawn = layout.drawn;
 
   qks_plot_axes_draw_grid (axes, cr);
   cairo_save (cr);
   qks_plot_axes_clip (axes, cr);
   for (guint c = 0; c < N_CURVES; c++)
-    draw_band (axes, cr, &lines[c], data->log_y ? drawn[c] : n, data->log_y, y_min, &colors[c]);
+    draw_band (axes, cr, &lines[c], data->log_y ? drawn[c] : n, data->log_y, layout.y_min, &colors[c]);
   /* Keys-only under KQ-SVD: where they meet, the better one shows. */
   draw_line (theme, axes, cr, &lines[CURVE_KEYS_ONLY], drawn[CURVE_KEYS_ONLY], &colors[CURVE_KEYS_ONLY], TRUE,
              n <= MAX_MARKED);
@@ -342,7 +382,57 @@ qks_plot_kqsvd_draw (cairo_t                *cr,
   cairo_restore (cr);
 
   qks_plot_axes_draw_frame (axes, cr);
-  qks_plot_axes_draw_legend (axes, cr, avoid_x, avoid_y, n_avoid);
-  for (guint c = 0; c < N_CURVES; c++)
-    line_clear (&lines[c]);
+  qks_plot_axes_draw_legend (axes, cr, layout.avoid_x, layout.avoid_y, layout.n_avoid);
+  kqsvd_layout_clear (&layout);
+}
+
+/**
+ * qks_plot_kqsvd_query:
+ *
+ * Returns: (transfer full) (nullable): for a tooltip, the cache rank nearest
+ *   @x and both errors there (their means, and the range over heads, for
+ *   the mean of a layer's heads); NULL outside the plot.
+ */
+char *
+qks_plot_kqsvd_query (cairo_t                *cr,
+                      double                  width,
+                      double                  height,
+                      const QksPlotTheme     *theme,
+                      const QksPlotKqsvdData *data,
+                      double                  x,
+                      double                  y)
+{
+  g_autofree char *title = kqsvd_title (data);
+  g_autofree char *problem = check_kqsvd (data);
+  KqsvdLayout layout = { 0 };
+  double best_dx = INFINITY;
+  guint rank = 0;
+  char *text = NULL;
+
+  if (problem == NULL && lay_out (cr, width, height, theme, data, title, &layout, NULL) &&
+      qks_plot_axes_frame_contains (layout.axes, x, y))
+    {
+      const Line *kq = &layout.lines[CURVE_KQSVD], *keys = &layout.lines[CURVE_KEYS_ONLY];
+
+      for (guint r = 0; r < layout.n; r++)
+        {
+          double dx = fabs (qks_plot_axes_x_to_device (layout.axes, r + 1.0) - x);
+
+          if (dx < best_dx)
+            {
+              best_dx = dx;
+              rank = r;
+            }
+        }
+      if (layout.mean && data->n_heads > 1)
+        /* Translators: a rank, then each method's mean error over the heads and its range */
+        text = g_strdup_printf (_("Rank %u, mean of %u heads\nKQ-SVD %.4f (%.4f to %.4f)\nKeys-only SVD %.4f (%.4f to %.4f)"),
+                                rank + 1, data->n_heads, kq->centre[rank], kq->low[rank], kq->high[rank],
+                                keys->centre[rank], keys->low[rank], keys->high[rank]);
+      else
+        text = g_strdup_printf (_("Rank %u\nKQ-SVD %.4f\nKeys-only SVD %.4f"), rank + 1, kq->centre[rank],
+                                keys->centre[rank]);
+    }
+  kqsvd_layout_clear (&layout);
+  return text;
 }

@@ -36,5 +36,12 @@ void qks_plot_kqsvd_draw (cairo_t                *cr,
                           double                  height,
                           const QksPlotTheme     *theme,
                           const QksPlotKqsvdData *data);
+char *qks_plot_kqsvd_query (cairo_t                *cr,
+                            double                  width,
+                            double                  height,
+                            const QksPlotTheme     *theme,
+                            const QksPlotKqsvdData *data,
+                            double                  x,
+                            double                  y);
 
 G_END_DECLS
