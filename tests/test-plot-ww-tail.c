@@ -292,6 +292,47 @@ test_tail_reference (void)
   qks_test_check_reference ("ww-tail-light-2x", draw_tail, &figure, WIDTH, HEIGHT, 2.0);
 }
 
+/* Tooltips: near a point its eigenvalue and the share at least as large,
+ * counted here afresh, and whether it is at or above xmin; points are
+ * found all along the curve; away from them none. */
+static void
+test_tail_query (void)
+{
+  Tail tail;
+  QksPlotTheme theme;
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, 640, 420);
+  cairo_t *cr = cairo_create (surface);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autofree char *corner = NULL;
+  guint n_texts = 0;
+
+  make_tail (&tail, 11);
+  qks_plot_theme_init_light (&theme);
+  for (double y = 0.5; y < 420.0; y += 5.0)
+    for (double x = 0.5; x < 640.0; x += 5.0)
+      {
+        g_autofree char *text = qks_plot_ww_tail_query (cr, 640.0, 420.0, &theme, &tail.data, x, y);
+        double lambda, share;
+        guint at_least = 0;
+        char where[64] = "";
+
+        if (text == NULL)
+          continue;
+        g_assert_cmpint (sscanf (text, "λ = %lf\n%lf of the eigenvalues are ≥ λ, %63[^\n]", &lambda, &share, where), ==, 3);
+        for (guint i = 0; i < N_COLS; i++)
+          at_least += tail.evals[i] >= lambda * (1.0 - 1e-4);
+        g_assert_cmpfloat (fabs (share - (double) at_least / N_COLS), <, 1e-3 + 1.0 / N_COLS);
+        g_assert_cmpstr (where, ==, lambda >= tail.metrics.xmin * (1.0 + 1e-4) ? "in the fitted tail"
+                                   : lambda < tail.metrics.xmin * (1.0 - 1e-4) ? "below xmin" : where);
+        n_texts++;
+      }
+  g_assert_cmpuint (n_texts, >, 40);
+  corner = qks_plot_ww_tail_query (cr, 640.0, 420.0, &theme, &tail.data, 1.0, 1.0);
+  g_assert_null (corner);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -299,6 +340,7 @@ main (int    argc,
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/plot/ww-tail/ccdf", test_tail_ccdf);
+  g_test_add_func ("/plot/ww-tail/query", test_tail_query);
   g_test_add_func ("/plot/ww-tail/density", test_tail_density);
   g_test_add_func ("/plot/ww-tail/fits", test_tail_fits);
   g_test_add_func ("/plot/ww-tail/malformed", test_tail_malformed);

@@ -543,6 +543,20 @@ tail_draw (cairo_t            *cr,
   qks_plot_ww_tail_draw (cr, width, height, theme, &figure->data);
 }
 
+static char *
+tail_query (gpointer            data,
+            cairo_t            *cr,
+            double              width,
+            double              height,
+            const QksPlotTheme *theme,
+            double              x,
+            double              y)
+{
+  TailFigure *figure = data;
+
+  return qks_plot_ww_tail_query (cr, width, height, theme, &figure->data, x, y);
+}
+
 static const QksFigureKind tail_kind = {
   .info = { "ww-tail", N_("Power-Law Tail"),
             N_("The eigenvalues' tail on log–log axes with weightwatcher's fitted power law"),
@@ -550,6 +564,7 @@ static const QksFigureKind tail_kind = {
   .prepare = tail_prepare,
   .draw = tail_draw,
   .free = tail_free,
+  .query = tail_query,
 };
 
 /* Bulk and spike mass over training */

@@ -87,6 +87,160 @@ fit_value (const QksPlotWwTailData *data,
   return share * pow (ratio, 1.0 - data->alpha);
 }
 
+/* What the drawing and the tooltips share: the points as drawn, the fit,
+ * the legend and the axes. */
+typedef struct
+{
+  QksPlotAxes         *axes;
+  double              *sorted, *xs, *ys;
+  gboolean            *tail;
+  char                *body_label, *tail_label, *fit_label, *xmin_label;
+  QksPlotLegendEntry   entries[4];
+  QksPlotWwTailStyle   style;
+  QksPlotRect          frame;
+  gboolean             fit;
+  gsize                n, n_points, m;
+  double               v_min, v_max, y_min, y_max, share, radius;
+  guint                n_entries;
+} TailLayout;
+
+static void
+tail_layout_clear (TailLayout *L)
+{
+  g_clear_pointer (&L->axes, qks_plot_axes_free);
+  g_clear_pointer (&L->sorted, g_free);
+  g_clear_pointer (&L->xs, g_free);
+  g_clear_pointer (&L->ys, g_free);
+  g_clear_pointer (&L->tail, g_free);
+  g_clear_pointer (&L->body_label, g_free);
+  g_clear_pointer (&L->tail_label, g_free);
+  g_clear_pointer (&L->fit_label, g_free);
+  g_clear_pointer (&L->xmin_label, g_free);
+}
+
+/* FALSE with @error set when the figure leaves no room. */
+static gboolean
+lay_out (cairo_t                 *cr,
+         double                   width,
+         double                   height,
+         const QksPlotTheme      *theme,
+         const QksPlotWwTailData *data,
+         TailLayout              *L,
+         GError                 **error)
+{
+  L->y_min = G_MAXDOUBLE;
+  L->y_max = 0.0;
+  qks_plot_ww_tail_get_style (theme, &L->style);
+  L->n = data->n_eigenvalues;
+  L->sorted = qks_plot_sorted_copy (data->eigenvalues, L->n);
+  L->v_min = L->sorted[0];
+  L->v_max = L->sorted[L->n - 1];
+  L->fit = fit_usable (data);
+  for (gsize i = 0; L->fit && i < L->n; i++)
+    if (L->sorted[i] >= data->xmin)
+      L->m++;
+  L->share = L->m / (double) L->n;
+  L->fit = L->fit && L->m > 0;
+
+  if (data->mode == QKS_PLOT_WW_TAIL_DENSITY)
+    {
+      double low = log10 (L->v_min), high = log10 (L->v_max), step;
+      guint n_bins;
+
+      if (high - low < 0.1)
+        {
+          low -= 0.05;
+          high += 0.05;
+        }
+      n_bins = (guint) CLAMP (ceil ((high - low) * BINS_PER_DECADE), MIN_BINS, MAX_BINS);
+      step = (high - low) / n_bins;
+      L->xs = g_new (double, n_bins);
+      L->ys = g_new (double, n_bins);
+      L->tail = g_new (gboolean, n_bins);
+      for (guint b = 0; b < n_bins; b++)
+        {
+          double e0 = pow (10.0, low + b * step), e1 = pow (10.0, low + (b + 1) * step);
+          gsize count = 0;
+
+          for (gsize i = 0; i < L->n; i++)
+            if ((L->sorted[i] > e0 || (b == 0 && L->sorted[i] >= e0)) && (L->sorted[i] <= e1 || b == n_bins - 1))
+              count++;
+          if (count == 0)
+            continue;
+          L->xs[L->n_points] = sqrt (e0 * e1);
+          L->ys[L->n_points] = count / (L->n * (e1 - e0));
+          L->tail[L->n_points] = L->fit && L->xs[L->n_points] >= data->xmin;
+          L->n_points++;
+        }
+      L->radius = BIN_POINT_RADIUS;
+    }
+  else
+    {
+      L->xs = g_new (double, L->n);
+      L->ys = g_new (double, L->n);
+      L->tail = g_new (gboolean, L->n);
+      for (gsize i = 0; i < L->n; i++)
+        {
+          L->xs[i] = L->sorted[i];
+          L->ys[i] = (double) (L->n - i) / L->n;
+          L->tail[i] = L->fit && L->sorted[i] >= data->xmin;
+        }
+      L->n_points = L->n;
+      L->radius = POINT_RADIUS;
+    }
+
+  for (gsize i = 0; i < L->n_points; i++)
+    {
+      L->y_min = MIN (L->y_min, L->ys[i]);
+      L->y_max = MAX (L->y_max, L->ys[i]);
+    }
+  if (L->fit)
+    {
+      /* The line stays in view, but a wild fit cannot stretch the axis
+       * more than a decade past the points. */
+      double ends[] = { fit_value (data, L->share, data->xmin), fit_value (data, L->share, L->v_max) };
+
+      for (guint i = 0; i < G_N_ELEMENTS (ends); i++)
+        if (isfinite (ends[i]) && ends[i] > 0.0)
+          {
+            L->y_min = MIN (L->y_min, MAX (ends[i], L->y_min / 10.0));
+            L->y_max = MAX (L->y_max, MIN (ends[i], L->y_max * 10.0));
+          }
+    }
+
+  /* Legend: the points, the fitted tail, the law, xmin. */
+  L->body_label = g_strdup_printf (data->mode == QKS_PLOT_WW_TAIL_DENSITY ? _("Eigenvalues, n = %zu, binned")
+                                                                         : _("Eigenvalues, n = %zu"), L->n);
+  L->entries[L->n_entries++] = (QksPlotLegendEntry) { L->body_label, L->style.body, QKS_PLOT_SWATCH_MARKER, FALSE };
+  if (L->fit)
+    {
+      g_autofree char *sigma = isfinite (data->sigma) ? g_strdup_printf (" ± %.2f", data->sigma) : g_strdup ("");
+      g_autofree char *ks = isfinite (data->ks_distance) ? g_strdup_printf (", KS %.3f", data->ks_distance)
+                                                         : g_strdup ("");
+
+      L->tail_label = g_strdup_printf (_("Tail λ ≥ xmin, %zu values"), L->m);
+      L->fit_label = g_strdup_printf (_("Power law α = %.2f%s%s%s"), data->alpha, sigma, ks,
+                                   data->alpha > QKS_PLOT_WW_TAIL_ALPHA_UNRELIABLE ? _(" (random-like)") : "");
+      L->xmin_label = g_strdup_printf ("xmin = %.3g", data->xmin);
+      L->entries[L->n_entries++] = (QksPlotLegendEntry) { L->tail_label, L->style.tail, QKS_PLOT_SWATCH_MARKER, FALSE };
+      L->entries[L->n_entries++] = (QksPlotLegendEntry) { L->fit_label, L->style.fit, QKS_PLOT_SWATCH_LINE, FALSE };
+      L->entries[L->n_entries++] = (QksPlotLegendEntry) { L->xmin_label, L->style.xmin, QKS_PLOT_SWATCH_LINE, TRUE };
+    }
+
+  L->axes = qks_plot_axes_new (theme, width, height);
+  if (data->title != NULL)
+    qks_plot_axes_set_title (L->axes, data->title);
+  qks_plot_axes_set_x (L->axes, L->v_min / X_MARGIN, L->v_max * X_MARGIN, QKS_PLOT_SCALE_LOG,
+                       data->x_label != NULL ? data->x_label : DEFAULT_X_LABEL);
+  qks_plot_axes_set_y (L->axes, L->y_min / 1.5, L->y_max * 1.5, QKS_PLOT_SCALE_LOG,
+                       data->mode == QKS_PLOT_WW_TAIL_DENSITY ? DENSITY_Y_LABEL : CCDF_Y_LABEL);
+  qks_plot_axes_set_legend (L->axes, L->entries, L->n_entries, QKS_PLOT_LEGEND_BEST);
+  if (!qks_plot_axes_layout (L->axes, cr, error))
+    return FALSE;
+  qks_plot_axes_get_frame (L->axes, &L->frame);
+  return TRUE;
+}
+
 /**
  * qks_plot_ww_tail_draw:
  * @data: (nullable): %NULL draws the empty state
@@ -105,23 +259,19 @@ qks_plot_ww_tail_draw (cairo_t                 *cr,
                        const QksPlotTheme      *theme,
                        const QksPlotWwTailData *data)
 {
-  g_autoptr(QksPlotAxes) axes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autofree double *sorted = NULL;
-  g_autofree double *xs = NULL;
-  g_autofree double *ys = NULL;
-  g_autofree gboolean *tail = NULL;
   g_autoptr(GArray) avoid_x = NULL;
   g_autoptr(GArray) avoid_y = NULL;
-  g_autofree char *body_label = NULL, *tail_label = NULL, *fit_label = NULL, *xmin_label = NULL;
-  QksPlotLegendEntry entries[4];
+  TailLayout layout = { 0 };
+  QksPlotAxes *axes;
+  const double *xs, *ys;
+  const gboolean *tail;
   QksPlotWwTailStyle style;
   QksPlotRect frame;
   const char *problem;
   gboolean fit;
-  gsize n, n_points = 0, m = 0;
-  double v_min, v_max, y_min = G_MAXDOUBLE, y_max = 0.0, share, radius;
-  guint n_entries = 0;
+  gsize n_points;
+  double v_min, v_max, y_min, y_max, share, radius;
 
   g_return_if_fail (cr != NULL);
   g_return_if_fail (theme != NULL);
@@ -134,117 +284,26 @@ qks_plot_ww_tail_draw (cairo_t                 *cr,
       return;
     }
 
-  qks_plot_ww_tail_get_style (theme, &style);
-  n = data->n_eigenvalues;
-  sorted = qks_plot_sorted_copy (data->eigenvalues, n);
-  v_min = sorted[0];
-  v_max = sorted[n - 1];
-  fit = fit_usable (data);
-  for (gsize i = 0; fit && i < n; i++)
-    if (sorted[i] >= data->xmin)
-      m++;
-  share = m / (double) n;
-  fit = fit && m > 0;
-
-  if (data->mode == QKS_PLOT_WW_TAIL_DENSITY)
-    {
-      double low = log10 (v_min), high = log10 (v_max), step;
-      guint n_bins;
-
-      if (high - low < 0.1)
-        {
-          low -= 0.05;
-          high += 0.05;
-        }
-      n_bins = (guint) CLAMP (ceil ((high - low) * BINS_PER_DECADE), MIN_BINS, MAX_BINS);
-      step = (high - low) / n_bins;
-      xs = g_new (double, n_bins);
-      ys = g_new (double, n_bins);
-      tail = g_new (gboolean, n_bins);
-      for (guint b = 0; b < n_bins; b++)
-        {
-          double e0 = pow (10.0, low + b * step), e1 = pow (10.0, low + (b + 1) * step);
-          gsize count = 0;
-
-          for (gsize i = 0; i < n; i++)
-            if ((sorted[i] > e0 || (b == 0 && sorted[i] >= e0)) && (sorted[i] <= e1 || b == n_bins - 1))
-              count++;
-          if (count == 0)
-            continue;
-          xs[n_points] = sqrt (e0 * e1);
-          ys[n_points] = count / (n * (e1 - e0));
-          tail[n_points] = fit && xs[n_points] >= data->xmin;
-          n_points++;
-        }
-      radius = BIN_POINT_RADIUS;
-    }
-  else
-    {
-      xs = g_new (double, n);
-      ys = g_new (double, n);
-      tail = g_new (gboolean, n);
-      for (gsize i = 0; i < n; i++)
-        {
-          xs[i] = sorted[i];
-          ys[i] = (double) (n - i) / n;
-          tail[i] = fit && sorted[i] >= data->xmin;
-        }
-      n_points = n;
-      radius = POINT_RADIUS;
-    }
-
-  for (gsize i = 0; i < n_points; i++)
-    {
-      y_min = MIN (y_min, ys[i]);
-      y_max = MAX (y_max, ys[i]);
-    }
-  if (fit)
-    {
-      /* The line stays in view, but a wild fit cannot stretch the axis
-       * more than a decade past the points. */
-      double ends[] = { fit_value (data, share, data->xmin), fit_value (data, share, v_max) };
-
-      for (guint i = 0; i < G_N_ELEMENTS (ends); i++)
-        if (isfinite (ends[i]) && ends[i] > 0.0)
-          {
-            y_min = MIN (y_min, MAX (ends[i], y_min / 10.0));
-            y_max = MAX (y_max, MIN (ends[i], y_max * 10.0));
-          }
-    }
-
-  /* Legend: the points, the fitted tail, the law, xmin. */
-  body_label = g_strdup_printf (data->mode == QKS_PLOT_WW_TAIL_DENSITY ? _("Eigenvalues, n = %zu, binned")
-                                                                         : _("Eigenvalues, n = %zu"), n);
-  entries[n_entries++] = (QksPlotLegendEntry) { body_label, style.body, QKS_PLOT_SWATCH_MARKER, FALSE };
-  if (fit)
-    {
-      g_autofree char *sigma = isfinite (data->sigma) ? g_strdup_printf (" ± %.2f", data->sigma) : g_strdup ("");
-      g_autofree char *ks = isfinite (data->ks_distance) ? g_strdup_printf (", KS %.3f", data->ks_distance)
-                                                         : g_strdup ("");
-
-      tail_label = g_strdup_printf (_("Tail λ ≥ xmin, %zu values"), m);
-      fit_label = g_strdup_printf (_("Power law α = %.2f%s%s%s"), data->alpha, sigma, ks,
-                                   data->alpha > QKS_PLOT_WW_TAIL_ALPHA_UNRELIABLE ? " (random-like)" : "");
-      xmin_label = g_strdup_printf ("xmin = %.3g", data->xmin);
-      entries[n_entries++] = (QksPlotLegendEntry) { tail_label, style.tail, QKS_PLOT_SWATCH_MARKER, FALSE };
-      entries[n_entries++] = (QksPlotLegendEntry) { fit_label, style.fit, QKS_PLOT_SWATCH_LINE, FALSE };
-      entries[n_entries++] = (QksPlotLegendEntry) { xmin_label, style.xmin, QKS_PLOT_SWATCH_LINE, TRUE };
-    }
-
-  axes = qks_plot_axes_new (theme, width, height);
-  if (data->title != NULL)
-    qks_plot_axes_set_title (axes, data->title);
-  qks_plot_axes_set_x (axes, v_min / X_MARGIN, v_max * X_MARGIN, QKS_PLOT_SCALE_LOG,
-                       data->x_label != NULL ? data->x_label : DEFAULT_X_LABEL);
-  qks_plot_axes_set_y (axes, y_min / 1.5, y_max * 1.5, QKS_PLOT_SCALE_LOG,
-                       data->mode == QKS_PLOT_WW_TAIL_DENSITY ? DENSITY_Y_LABEL : CCDF_Y_LABEL);
-  qks_plot_axes_set_legend (axes, entries, n_entries, QKS_PLOT_LEGEND_BEST);
-  if (!qks_plot_axes_layout (axes, cr, &error))
+  if (!lay_out (cr, width, height, theme, data, &layout, &error))
     {
       qks_plot_draw_empty_state (cr, width, height, theme, data->title, error->message);
+      tail_layout_clear (&layout);
       return;
     }
-  qks_plot_axes_get_frame (axes, &frame);
+  axes = layout.axes;
+  xs = layout.xs;
+  ys = layout.ys;
+  tail = layout.tail;
+  style = layout.style;
+  frame = layout.frame;
+  fit = layout.fit;
+  n_points = layout.n_points;
+  v_min = layout.v_min;
+  v_max = layout.v_max;
+  y_min = layout.y_min;
+  y_max = layout.y_max;
+  share = layout.share;
+  radius = layout.radius;
 
   qks_plot_axes_draw_grid (axes, cr);
   cairo_save (cr);
@@ -315,4 +374,59 @@ qks_plot_ww_tail_draw (cairo_t                 *cr,
     }
   qks_plot_axes_draw_legend (axes, cr, (const double *) avoid_x->data, (const double *) avoid_y->data,
                              avoid_x->len);
+  tail_layout_clear (&layout);
+}
+
+/**
+ * qks_plot_ww_tail_query:
+ *
+ * Returns: (transfer full) (nullable): for a tooltip, the point within a
+ *   few pixels of (@x, @y): its eigenvalue and the fraction of them at
+ *   least as large (or, binned, the bin's density), and whether it is in
+ *   the fitted tail; NULL elsewhere.
+ */
+char *
+qks_plot_ww_tail_query (cairo_t                 *cr,
+                        double                   width,
+                        double                   height,
+                        const QksPlotTheme      *theme,
+                        const QksPlotWwTailData *data,
+                        double                   x,
+                        double                   y)
+{
+  TailLayout layout = { 0 };
+  double best_distance = 8.0;
+  gsize nearest = G_MAXSIZE;
+  char *text = NULL;
+
+  if (check_data (data) != NULL || !lay_out (cr, width, height, theme, data, &layout, NULL))
+    {
+      tail_layout_clear (&layout);
+      return NULL;
+    }
+  for (gsize i = 0; i < layout.n_points; i++)
+    {
+      double distance = hypot (qks_plot_axes_x_to_device (layout.axes, layout.xs[i]) - x,
+                               qks_plot_axes_y_to_device (layout.axes, layout.ys[i]) - y);
+
+      if (distance < best_distance)
+        {
+          best_distance = distance;
+          nearest = i;
+        }
+    }
+  if (nearest != G_MAXSIZE)
+    {
+      const char *where = layout.tail[nearest] ? _("in the fitted tail") : _("below xmin");
+
+      if (data->mode == QKS_PLOT_WW_TAIL_DENSITY)
+        /* Translators: a bin's centre, its density, and where it lies */
+        text = g_strdup_printf (_("λ ≈ %.4g\ndensity %.4g, %s"), layout.xs[nearest], layout.ys[nearest], where);
+      else
+        /* Translators: an eigenvalue, the share of eigenvalues at least as large, and where it lies */
+        text = g_strdup_printf (_("λ = %.4g\n%.4g of the eigenvalues are ≥ λ, %s"), layout.xs[nearest],
+                                layout.ys[nearest], where);
+    }
+  tail_layout_clear (&layout);
+  return text;
 }

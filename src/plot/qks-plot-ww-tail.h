@@ -57,6 +57,13 @@ void qks_plot_ww_tail_draw      (cairo_t                 *cr,
                                  double                   height,
                                  const QksPlotTheme      *theme,
                                  const QksPlotWwTailData *data);
+char *qks_plot_ww_tail_query     (cairo_t                 *cr,
+                                 double                   width,
+                                 double                   height,
+                                 const QksPlotTheme      *theme,
+                                 const QksPlotWwTailData *data,
+                                 double                   x,
+                                 double                   y);
 void qks_plot_ww_tail_get_style (const QksPlotTheme      *theme,
                                  QksPlotWwTailStyle      *style);
 
