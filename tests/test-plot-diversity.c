@@ -465,6 +465,60 @@ test_diversity_reference (void)
   qks_test_check_reference ("diversity-ranks-2x", draw_ranks, &ranks, WIDTH, HEIGHT, 2.0);
 }
 
+/* Tooltips: each component found by a sweep, with each run's share of the
+ * variance (recomputed here from the cumulative shares) and its cumulative
+ * share there; outside the plot none. */
+static void
+test_diversity_query (void)
+{
+  g_autoptr(QksHeadDiversity) one = make_diversity (4, 0.6, 3);
+  g_autoptr(QksHeadDiversity) two = make_diversity (5, 0.3, 2);
+  cairo_surface_t *surface = cairo_image_surface_create (CAIRO_FORMAT_ARGB32, (int) WIDTH, (int) HEIGHT);
+  cairo_t *cr = cairo_create (surface);
+  gboolean seen[N_HEADS] = { FALSE };
+  g_autofree char *corner = NULL;
+  ScreeFigure figure;
+
+  scree_init (&figure);
+  series_from (&figure.series[0], one->qk, "MHA");
+  series_from (&figure.series[1], two->qk, "GQA");
+  figure.data.n_series = 2;
+  for (double x = 0.5; x < WIDTH; x += 4.0)
+    {
+      g_autofree char *text = qks_plot_diversity_query (cr, WIDTH, HEIGHT, &figure.theme, &figure.data, x, HEIGHT / 2.0);
+      g_auto(GStrv) lines = NULL;
+      guint component;
+
+      if (text == NULL)
+        continue;
+      lines = g_strsplit (text, "\n", -1);
+      g_assert_cmpint (sscanf (lines[0], "Component %u", &component), ==, 1);
+      g_assert_cmpuint (component, >=, 1);
+      g_assert_cmpuint (component, <, N_HEADS);
+      g_assert_cmpuint (g_strv_length (lines), ==, 3);
+      for (guint r = 0; r < 2; r++)
+        {
+          const QksPlotDiversitySeries *series = &figure.series[r];
+          const double *c = series->cumulative;
+          double expected_share = 100.0 * (c[component - 1] - (component >= 2 ? c[component - 2] : 0.0));
+          double shown_share, shown_cumulative;
+
+          g_assert_true (g_str_has_prefix (lines[r + 1], series->label));
+          g_assert_cmpint (sscanf (lines[r + 1] + strlen (series->label), ": %lf %% of the variance, %lf %%",
+                                   &shown_share, &shown_cumulative), ==, 2);
+          g_assert_cmpfloat (fabs (shown_share - expected_share), <, 0.051);
+          g_assert_cmpfloat (fabs (shown_cumulative - 100.0 * c[component - 1]), <, 0.051);
+        }
+      seen[component] = TRUE;
+    }
+  for (guint k = 1; k < N_HEADS; k++)
+    g_assert_true (seen[k]);
+  corner = qks_plot_diversity_query (cr, WIDTH, HEIGHT, &figure.theme, &figure.data, 1.0, 1.0);
+  g_assert_null (corner);
+  cairo_destroy (cr);
+  cairo_surface_destroy (surface);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -479,5 +533,6 @@ main (int    argc,
   g_test_add_func ("/plot/diversity/ranks", test_diversity_ranks);
   g_test_add_func ("/plot/diversity/malformed", test_diversity_malformed);
   g_test_add_func ("/plot/diversity/reference", test_diversity_reference);
+  g_test_add_func ("/plot/diversity/query", test_diversity_query);
   return g_test_run ();
 }

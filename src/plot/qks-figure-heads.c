@@ -286,6 +286,20 @@ diversity_draw (cairo_t            *cr,
   qks_plot_diversity_draw (cr, width, height, theme, &figure->data);
 }
 
+static char *
+diversity_query (gpointer            data,
+                 cairo_t            *cr,
+                 double              width,
+                 double              height,
+                 const QksPlotTheme *theme,
+                 double              x,
+                 double              y)
+{
+  DiversityFigure *figure = data;
+
+  return qks_plot_diversity_query (cr, width, height, theme, &figure->data, x, y);
+}
+
 static const QksFigureKind diversity_kind = {
   .info = { "diversity", N_("Head Diversity"),
             N_("The share of the heads' joint variance each component explains, QK and OV"),
@@ -293,6 +307,7 @@ static const QksFigureKind diversity_kind = {
   .prepare = diversity_prepare,
   .draw = diversity_draw,
   .free = diversity_free,
+  .query = diversity_query,
 };
 
 /* Head diversity per layer */

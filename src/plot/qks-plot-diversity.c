@@ -414,6 +414,157 @@ draw_k_marks (const QksPlotTheme           *theme,
   cairo_restore (cr);
 }
 
+/* What the drawing and the tooltips share: the captions, the legend and
+ * the axes laid out with them. */
+typedef struct
+{
+  QksPlotAxes        *axes;
+  GPtrArray          *categories, *labels;
+  GArray             *avoid_x, *avoid_y;
+  GString            *warning;
+  char               *note;
+  QksPlotLegendEntry  entries[QKS_PLOT_DIVERSITY_MAX_SERIES + 2];
+  guint               n_entries, n_max;
+  gboolean            alone, outside;
+  double              caption_width, warning_height, note_height, guide_width, plot_height;
+} DiversityLayout;
+
+static void
+diversity_layout_clear (DiversityLayout *L)
+{
+  g_clear_pointer (&L->axes, qks_plot_axes_free);
+  g_clear_pointer (&L->categories, g_ptr_array_unref);
+  g_clear_pointer (&L->labels, g_ptr_array_unref);
+  g_clear_pointer (&L->avoid_x, g_array_unref);
+  g_clear_pointer (&L->avoid_y, g_array_unref);
+  if (L->warning != NULL)
+    g_string_free (g_steal_pointer (&L->warning), TRUE);
+  g_clear_pointer (&L->note, g_free);
+}
+
+/* FALSE with @error set when the figure leaves no room. */
+static gboolean
+lay_out (cairo_t                    *cr,
+         double                      width,
+         double                      height,
+         const QksPlotTheme         *theme,
+         const QksPlotDiversityData *data,
+         const char                 *title,
+         DiversityLayout            *L,
+         GError                    **error)
+{
+  L->plot_height = height;
+  L->alone = data->n_series == 1;
+
+  for (guint s = 0; s < data->n_series; s++)
+    L->n_max = MAX (L->n_max, data->series[s].n_components - 1);
+  L->categories = g_ptr_array_new_with_free_func (g_free);
+  for (guint k = 0; k < L->n_max; k++)
+    g_ptr_array_add (L->categories, g_strdup_printf ("%u", k + 1));
+
+  /* Heads with identical forms have nothing to explain. */
+  for (guint s = 0; s < data->n_series; s++)
+    if (has_no_variance (&data->series[s]))
+      {
+        const char *label = data->series[s].label;
+
+        if (L->warning == NULL)
+          L->warning = g_string_new (NULL);
+        else
+          g_string_append_c (L->warning, ' ');
+        if (label != NULL)
+          g_string_append_printf (L->warning, _("%s: the heads’ forms are identical, with no variance between them "
+                                    "to explain (effective rank 0 %%)."), label);
+        else
+          g_string_append (L->warning, _("The heads’ forms are identical: there is no variance between them to "
+                           "explain (effective rank 0 %)."));
+      }
+  L->caption_width = MAX (width - 2.0 * theme->padding, 1.0);
+  if (L->warning != NULL)
+    L->warning_height = qks_plot_caption_height (theme, cr, QKS_PLOT_CAPTION_WARNING, L->warning->str, L->caption_width);
+  if (L->warning_height > height / 3.0)
+    L->warning_height = 0.0;
+
+  /* What the legend must not cover: the bars that stand clear of the
+   * axis, the lines and the points between them. (The dotted drops from
+   * k₉₀ and k₉₅ may go under it: the rings on the curve still show k.) */
+  L->avoid_x = g_array_new (FALSE, FALSE, sizeof (double));
+  L->avoid_y = g_array_new (FALSE, FALSE, sizeof (double));
+  for (guint s = 0; s < data->n_series; s++)
+    {
+      const QksPlotDiversitySeries *series = &data->series[s];
+
+      if (has_no_variance (series))
+        continue;
+      for (guint k = 0; k + 1 < series->n_components; k++)
+        {
+          for (guint q = 1; L->alone && q <= 4; q++)
+            add_point (L->avoid_x, L->avoid_y, k, 100.0 * share (series, k) * q / 4.0, BAR_CLEAR);
+          add_point (L->avoid_x, L->avoid_y, k, 100.0 * series->cumulative[k], 0.0);
+          if (k + 2 < series->n_components)
+            add_point (L->avoid_x, L->avoid_y, k + 0.5, 50.0 * (series->cumulative[k] + series->cumulative[k + 1]), 0.0);
+        }
+    }
+
+  /* The legend inside the frame if a corner is clear. Else beside it, in
+   * short: it names the guides, which leave it their labels' room, and a
+   * note under the figure says what its percentages are. */
+  L->labels = g_ptr_array_new_with_free_func (g_free);
+  for (L->outside = FALSE; ; L->outside = TRUE)
+    {
+      L->n_entries = 0;
+      g_ptr_array_set_size (L->labels, 0);
+      if (L->alone && !has_no_variance (&data->series[0]))
+        {
+          QksPlotColor line = qks_plot_palette_color (0, theme->dark);
+
+          L->entries[L->n_entries++] = (QksPlotLegendEntry) { _("share of each component"),
+                                                        tint (&theme->background, &line, BAR_TINT),
+                                                        QKS_PLOT_SWATCH_PATCH, FALSE };
+          g_ptr_array_add (L->labels, series_legend (&data->series[0], TRUE, FALSE));
+          L->entries[L->n_entries++] = (QksPlotLegendEntry) { L->labels->pdata[0], line, QKS_PLOT_SWATCH_LINE, FALSE };
+        }
+      else if (!L->alone)
+        for (guint s = 0; s < data->n_series; s++)
+          {
+            g_ptr_array_add (L->labels, series_legend (&data->series[s], FALSE, L->outside));
+            L->entries[L->n_entries++] = (QksPlotLegendEntry) { L->labels->pdata[L->labels->len - 1],
+                                                          qks_plot_palette_color (s, theme->dark),
+                                                          QKS_PLOT_SWATCH_LINE, FALSE };
+          }
+      L->guide_width = guide_labels_width (theme, cr, data);
+      if (L->outside)
+        {
+          g_ptr_array_add (L->labels, guides_legend (data));
+          L->entries[L->n_entries++] = (QksPlotLegendEntry) { L->labels->pdata[L->labels->len - 1], theme->muted,
+                                                        QKS_PLOT_SWATCH_LINE, TRUE };
+          L->guide_width = 0.0;
+          if (!L->alone)
+            {
+              /* xgettext:no-c-format */
+              L->note = g_strdup (_("Legend: each run’s effective rank, in % of H − 1, then its name."));
+              L->note_height = qks_plot_caption_height (theme, cr, QKS_PLOT_CAPTION_NOTE, L->note, L->caption_width);
+            }
+        }
+      L->plot_height = height - (L->warning_height > 0.0 ? L->warning_height + theme->padding : 0.0) -
+                    (L->note_height > 0.0 ? L->note_height + theme->spacing : 0.0);
+
+      g_clear_pointer (&L->axes, qks_plot_axes_free);
+      L->axes = qks_plot_axes_new (theme, width - L->guide_width, L->plot_height);
+      qks_plot_axes_set_title (L->axes, title);
+      qks_plot_axes_set_x_categories (L->axes, (const char *const *) L->categories->pdata, L->n_max, _("Principal component"));
+      qks_plot_axes_set_y (L->axes, 0.0, Y_TOP, QKS_PLOT_SCALE_LINEAR, _("Variance explained (%)"));
+      qks_plot_axes_set_legend (L->axes, L->entries, L->n_entries,
+                                L->outside ? QKS_PLOT_LEGEND_OUTSIDE_RIGHT : QKS_PLOT_LEGEND_BEST);
+      if (!qks_plot_axes_layout (L->axes, cr, error))
+        return FALSE;
+      if (L->outside || qks_plot_axes_legend_fits_inside (L->axes, (const double *) L->avoid_x->data,
+                                                       (const double *) L->avoid_y->data, L->avoid_x->len))
+        break;
+    }
+  return TRUE;
+}
+
 /**
  * qks_plot_diversity_draw:
  * @width: the allocation, in device-independent units
@@ -437,18 +588,12 @@ qks_plot_diversity_draw (cairo_t                    *cr,
 {
   g_autofree char *title = diversity_title (data);
   g_autofree char *problem = check_diversity (data);
-  g_autoptr(QksPlotAxes) axes = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) categories = NULL;
-  g_autoptr(GPtrArray) labels = NULL;
-  g_autoptr(GArray) avoid_x = NULL;
-  g_autoptr(GArray) avoid_y = NULL;
-  g_autoptr(GString) warning = NULL;
-  g_autofree char *note = NULL;
-  QksPlotLegendEntry entries[QKS_PLOT_DIVERSITY_MAX_SERIES + 2];
-  guint n_entries = 0, n_max = 0;
+  DiversityLayout layout = { 0 };
+  QksPlotAxes *axes;
+  GArray *avoid_x, *avoid_y;
   gboolean alone, outside;
-  double caption_width, warning_height = 0.0, note_height = 0.0, guide_width, plot_height = height;
+  double caption_width, warning_height, note_height, plot_height;
 
   qks_plot_draw_background (cr, width, height, theme);
   if (problem != NULL)
@@ -456,117 +601,21 @@ qks_plot_diversity_draw (cairo_t                    *cr,
       qks_plot_draw_empty_state (cr, width, height, theme, title, problem);
       return;
     }
-  alone = data->n_series == 1;
-
-  for (guint s = 0; s < data->n_series; s++)
-    n_max = MAX (n_max, data->series[s].n_components - 1);
-  categories = g_ptr_array_new_with_free_func (g_free);
-  for (guint k = 0; k < n_max; k++)
-    g_ptr_array_add (categories, g_strdup_printf ("%u", k + 1));
-
-  /* Heads with identical forms have nothing to explain. */
-  for (guint s = 0; s < data->n_series; s++)
-    if (has_no_variance (&data->series[s]))
-      {
-        const char *label = data->series[s].label;
-
-        if (warning == NULL)
-          warning = g_string_new (NULL);
-        else
-          g_string_append_c (warning, ' ');
-        if (label != NULL)
-          g_string_append_printf (warning, "%s: the heads’ forms are identical, with no variance between them "
-                                  "to explain (effective rank 0 %%).", label);
-        else
-          g_string_append (warning, _("The heads’ forms are identical: there is no variance between them to "
-                           "explain (effective rank 0 %)."));
-      }
-  caption_width = MAX (width - 2.0 * theme->padding, 1.0);
-  if (warning != NULL)
-    warning_height = qks_plot_caption_height (theme, cr, QKS_PLOT_CAPTION_WARNING, warning->str, caption_width);
-  if (warning_height > height / 3.0)
-    warning_height = 0.0;
-
-  /* What the legend must not cover: the bars that stand clear of the
-   * axis, the lines and the points between them. (The dotted drops from
-   * k₉₀ and k₉₅ may go under it: the rings on the curve still show k.) */
-  avoid_x = g_array_new (FALSE, FALSE, sizeof (double));
-  avoid_y = g_array_new (FALSE, FALSE, sizeof (double));
-  for (guint s = 0; s < data->n_series; s++)
+  if (!lay_out (cr, width, height, theme, data, title, &layout, &error))
     {
-      const QksPlotDiversitySeries *series = &data->series[s];
-
-      if (has_no_variance (series))
-        continue;
-      for (guint k = 0; k + 1 < series->n_components; k++)
-        {
-          for (guint q = 1; alone && q <= 4; q++)
-            add_point (avoid_x, avoid_y, k, 100.0 * share (series, k) * q / 4.0, BAR_CLEAR);
-          add_point (avoid_x, avoid_y, k, 100.0 * series->cumulative[k], 0.0);
-          if (k + 2 < series->n_components)
-            add_point (avoid_x, avoid_y, k + 0.5, 50.0 * (series->cumulative[k] + series->cumulative[k + 1]), 0.0);
-        }
+      qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
+      diversity_layout_clear (&layout);
+      return;
     }
-
-  /* The legend inside the frame if a corner is clear. Else beside it, in
-   * short: it names the guides, which leave it their labels' room, and a
-   * note under the figure says what its percentages are. */
-  labels = g_ptr_array_new_with_free_func (g_free);
-  for (outside = FALSE; ; outside = TRUE)
-    {
-      n_entries = 0;
-      g_ptr_array_set_size (labels, 0);
-      if (alone && !has_no_variance (&data->series[0]))
-        {
-          QksPlotColor line = qks_plot_palette_color (0, theme->dark);
-
-          entries[n_entries++] = (QksPlotLegendEntry) { _("share of each component"),
-                                                        tint (&theme->background, &line, BAR_TINT),
-                                                        QKS_PLOT_SWATCH_PATCH, FALSE };
-          g_ptr_array_add (labels, series_legend (&data->series[0], TRUE, FALSE));
-          entries[n_entries++] = (QksPlotLegendEntry) { labels->pdata[0], line, QKS_PLOT_SWATCH_LINE, FALSE };
-        }
-      else if (!alone)
-        for (guint s = 0; s < data->n_series; s++)
-          {
-            g_ptr_array_add (labels, series_legend (&data->series[s], FALSE, outside));
-            entries[n_entries++] = (QksPlotLegendEntry) { labels->pdata[labels->len - 1],
-                                                          qks_plot_palette_color (s, theme->dark),
-                                                          QKS_PLOT_SWATCH_LINE, FALSE };
-          }
-      guide_width = guide_labels_width (theme, cr, data);
-      if (outside)
-        {
-          g_ptr_array_add (labels, guides_legend (data));
-          entries[n_entries++] = (QksPlotLegendEntry) { labels->pdata[labels->len - 1], theme->muted,
-                                                        QKS_PLOT_SWATCH_LINE, TRUE };
-          guide_width = 0.0;
-          if (!alone)
-            {
-              /* xgettext:no-c-format */
-              note = g_strdup (_("Legend: each run’s effective rank, in % of H − 1, then its name."));
-              note_height = qks_plot_caption_height (theme, cr, QKS_PLOT_CAPTION_NOTE, note, caption_width);
-            }
-        }
-      plot_height = height - (warning_height > 0.0 ? warning_height + theme->padding : 0.0) -
-                    (note_height > 0.0 ? note_height + theme->spacing : 0.0);
-
-      g_clear_pointer (&axes, qks_plot_axes_free);
-      axes = qks_plot_axes_new (theme, width - guide_width, plot_height);
-      qks_plot_axes_set_title (axes, title);
-      qks_plot_axes_set_x_categories (axes, (const char *const *) categories->pdata, n_max, _("Principal component"));
-      qks_plot_axes_set_y (axes, 0.0, Y_TOP, QKS_PLOT_SCALE_LINEAR, _("Variance explained (%)"));
-      qks_plot_axes_set_legend (axes, entries, n_entries,
-                                outside ? QKS_PLOT_LEGEND_OUTSIDE_RIGHT : QKS_PLOT_LEGEND_BEST);
-      if (!qks_plot_axes_layout (axes, cr, &error))
-        {
-          qks_plot_draw_empty_state (cr, width, height, theme, title, error->message);
-          return;
-        }
-      if (outside || qks_plot_axes_legend_fits_inside (axes, (const double *) avoid_x->data,
-                                                       (const double *) avoid_y->data, avoid_x->len))
-        break;
-    }
+  axes = layout.axes;
+  avoid_x = layout.avoid_x;
+  avoid_y = layout.avoid_y;
+  alone = layout.alone;
+  outside = layout.outside;
+  caption_width = layout.caption_width;
+  warning_height = layout.warning_height;
+  note_height = layout.note_height;
+  plot_height = layout.plot_height;
   qks_plot_axes_draw_grid (axes, cr);
 
   if (alone && !has_no_variance (&data->series[0]))
@@ -610,11 +659,68 @@ qks_plot_diversity_draw (cairo_t                    *cr,
   qks_plot_axes_draw_frame (axes, cr);
   qks_plot_axes_draw_legend (axes, cr, (const double *) avoid_x->data, (const double *) avoid_y->data, avoid_x->len);
   if (note_height > 0.0)
-    qks_plot_caption_draw (theme, cr, QKS_PLOT_CAPTION_NOTE, note, theme->padding,
+    qks_plot_caption_draw (theme, cr, QKS_PLOT_CAPTION_NOTE, layout.note, theme->padding,
                            plot_height - theme->padding + theme->spacing, caption_width);
   if (warning_height > 0.0)
-    qks_plot_caption_draw (theme, cr, QKS_PLOT_CAPTION_WARNING, warning->str, theme->padding,
+    qks_plot_caption_draw (theme, cr, QKS_PLOT_CAPTION_WARNING, layout.warning->str, theme->padding,
                            height - theme->padding - warning_height, caption_width);
+  diversity_layout_clear (&layout);
+}
+
+/**
+ * qks_plot_diversity_query:
+ *
+ * Returns: (transfer full) (nullable): for a tooltip, the principal
+ *   component nearest @x and, for each series, its share of the variance
+ *   and the cumulative share there; NULL outside the plot.
+ */
+char *
+qks_plot_diversity_query (cairo_t                    *cr,
+                          double                      width,
+                          double                      height,
+                          const QksPlotTheme         *theme,
+                          const QksPlotDiversityData *data,
+                          double                      x,
+                          double                      y)
+{
+  g_autofree char *title = diversity_title (data);
+  g_autofree char *problem = check_diversity (data);
+  DiversityLayout layout = { 0 };
+  GString *text = NULL;
+  double best_dx = INFINITY;
+  guint component = 0;
+
+  if (problem == NULL && lay_out (cr, width, height, theme, data, title, &layout, NULL) &&
+      qks_plot_axes_frame_contains (layout.axes, x, y) && layout.n_max > 0)
+    {
+      for (guint k = 0; k < layout.n_max; k++)
+        {
+          double dx = fabs (qks_plot_axes_x_to_device (layout.axes, k) - x);
+
+          if (dx < best_dx)
+            {
+              best_dx = dx;
+              component = k;
+            }
+        }
+      text = g_string_new (NULL);
+      g_string_append_printf (text, _("Component %u"), component + 1);
+      for (guint s = 0; s < data->n_series; s++)
+        {
+          const QksPlotDiversitySeries *series = &data->series[s];
+
+          if (component + 1 >= series->n_components || has_no_variance (series))
+            continue;
+          g_string_append_c (text, '\n');
+          if (series->label != NULL)
+            g_string_append_printf (text, "%s: ", series->label);
+          /* Translators: one component's share of the variance, then the first components' together */
+          g_string_append_printf (text, _("%.1f %% of the variance, %.1f %% with those before"),
+                                  100.0 * share (series, component), 100.0 * series->cumulative[component]);
+        }
+    }
+  diversity_layout_clear (&layout);
+  return text != NULL ? g_string_free (text, FALSE) : NULL;
 }
 
 /* Effective rank per layer ------------------------------------------------ */

@@ -55,6 +55,13 @@ void qks_plot_diversity_draw       (cairo_t                         *cr,
                                     double                           height,
                                     const QksPlotTheme              *theme,
                                     const QksPlotDiversityData      *data);
+char *qks_plot_diversity_query       (cairo_t                         *cr,
+                                     double                           width,
+                                     double                           height,
+                                     const QksPlotTheme              *theme,
+                                     const QksPlotDiversityData      *data,
+                                     double                           x,
+                                     double                           y);
 void qks_plot_diversity_ranks_draw (cairo_t                         *cr,
                                     double                           width,
                                     double                           height,
