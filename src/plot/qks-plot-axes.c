@@ -1310,6 +1310,60 @@ qks_plot_axes_frame_contains (const QksPlotAxes *axes,
 }
 
 /**
+ * qks_plot_axes_nearest_x:
+ * @values: (array length=n): x values in data units, NaN for a point not
+ *   drawn
+ * @also_finite: (nullable) (array length=n): values that must be finite
+ *   too for a point to count (its y, say)
+ *
+ * Returns: the index of the point drawn nearest @x, a device position, or
+ *   %G_MAXUINT when none is drawn: what a tooltip of a curve shows
+ */
+guint
+qks_plot_axes_nearest_x (const QksPlotAxes *axes,
+                         const double      *values,
+                         const double      *also_finite,
+                         guint              n,
+                         double             x)
+{
+  double best = INFINITY;
+  guint nearest = G_MAXUINT;
+
+  for (guint i = 0; i < n; i++)
+    {
+      double distance = fabs (qks_plot_axes_x_to_device (axes, values[i]) - x);
+
+      if (isfinite (values[i]) && (also_finite == NULL || isfinite (also_finite[i])) && distance < best)
+        {
+          best = distance;
+          nearest = i;
+        }
+    }
+  return nearest;
+}
+
+/**
+ * qks_plot_axes_nearest_category:
+ * @first: the data x of category 0 (categories are 1 apart on a linear
+ *   axis, as qks_plot_axes_set_x_categories() or ranks 1 … n place them)
+ *
+ * Returns: the category of @n nearest @x, a device position
+ */
+guint
+qks_plot_axes_nearest_category (const QksPlotAxes *axes,
+                                double             first,
+                                guint              n,
+                                double             x)
+{
+  double value;
+
+  g_return_val_if_fail (axes->laid_out && n > 0, 0);
+
+  value = axes->x.min + (x - axes->frame.x) / axes->frame.width * (axes->x.max - axes->x.min);
+  return (guint) CLAMP (lround (value - first), 0, (long) n - 1);
+}
+
+/**
  * qks_plot_axes_get_x_range:
  *
  * The range drawn, after any repair of a degenerate one.

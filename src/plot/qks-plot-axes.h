@@ -133,6 +133,15 @@ void            qks_plot_axes_get_frame      (const QksPlotAxes         *axes,
 gboolean      qks_plot_axes_frame_contains (const QksPlotAxes *axes,
                                             double             x,
                                             double             y);
+guint         qks_plot_axes_nearest_x     (const QksPlotAxes *axes,
+                                            const double      *values,
+                                            const double      *also_finite,
+                                            guint              n,
+                                            double             x);
+guint         qks_plot_axes_nearest_category (const QksPlotAxes *axes,
+                                              double             first,
+                                              guint              n,
+                                              double             x);
 void            qks_plot_axes_get_x_range    (const QksPlotAxes         *axes,
                                               double                    *min,
                                               double                    *max);

@@ -687,22 +687,12 @@ qks_plot_diversity_query (cairo_t                    *cr,
   g_autofree char *problem = check_diversity (data);
   DiversityLayout layout = { 0 };
   GString *text = NULL;
-  double best_dx = INFINITY;
-  guint component = 0;
 
   if (problem == NULL && lay_out (cr, width, height, theme, data, title, &layout, NULL) &&
       qks_plot_axes_frame_contains (layout.axes, x, y) && layout.n_max > 0)
     {
-      for (guint k = 0; k < layout.n_max; k++)
-        {
-          double dx = fabs (qks_plot_axes_x_to_device (layout.axes, k) - x);
+      guint component = qks_plot_axes_nearest_category (layout.axes, 0.0, layout.n_max, x);
 
-          if (dx < best_dx)
-            {
-              best_dx = dx;
-              component = k;
-            }
-        }
       text = g_string_new (NULL);
       g_string_append_printf (text, _("Component %u"), component + 1);
       for (guint s = 0; s < data->n_series; s++)

@@ -405,8 +405,6 @@ qks_plot_kqsvd_query (cairo_t                *cr,
   g_autofree char *title = kqsvd_title (data);
   g_autofree char *problem = check_kqsvd (data);
   KqsvdLayout layout = { 0 };
-  double best_dx = INFINITY;
-  guint rank = 0;
   char *text = NULL;
 
   if (problem == NULL && lay_out (cr, width, height, theme, data, title, &layout, NULL) &&
@@ -414,16 +412,8 @@ qks_plot_kqsvd_query (cairo_t                *cr,
     {
       const Line *kq = &layout.lines[CURVE_KQSVD], *keys = &layout.lines[CURVE_KEYS_ONLY];
 
-      for (guint r = 0; r < layout.n; r++)
-        {
-          double dx = fabs (qks_plot_axes_x_to_device (layout.axes, r + 1.0) - x);
+      guint rank = qks_plot_axes_nearest_category (layout.axes, 1.0, layout.n, x);
 
-          if (dx < best_dx)
-            {
-              best_dx = dx;
-              rank = r;
-            }
-        }
       if (layout.mean && data->n_heads > 1)
         /* Translators: a rank, then each method's mean error over the heads and its range */
         text = g_strdup_printf (_("Rank %u, mean of %u heads\nKQ-SVD %.4f (%.4f to %.4f)\nKeys-only SVD %.4f (%.4f to %.4f)"),

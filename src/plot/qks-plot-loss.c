@@ -562,19 +562,9 @@ qks_plot_loss_query (cairo_t            *cr,
     {
       const RunSeries *series = &layout.series[r];
       const double *curve = layout.smoothed ? series->smooth : series->raw;
-      double best_dx = INFINITY, dy;
-      guint nearest = G_MAXUINT;
+      guint nearest = qks_plot_axes_nearest_x (layout.axes, series->x, curve, series->n, x);
+      double dy;
 
-      for (guint i = 0; i < series->n; i++)
-        {
-          double dx = fabs (qks_plot_axes_x_to_device (layout.axes, series->x[i]) - x);
-
-          if (isfinite (series->x[i]) && isfinite (curve[i]) && dx < best_dx)
-            {
-              best_dx = dx;
-              nearest = i;
-            }
-        }
       if (nearest == G_MAXUINT)
         continue;
       dy = fabs (qks_plot_axes_y_to_device (layout.axes, curve[nearest]) - y);

@@ -263,24 +263,16 @@ qks_plot_step_lines_query (cairo_t                *cr,
   g_autoptr(QksPlotAxes) axes = NULL;
   g_autoptr(GPtrArray) labels = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GArray) legend = g_array_new (FALSE, TRUE, sizeof (QksPlotLegendEntry));
-  double best_dx = INFINITY, best_dy = INFINITY;
-  guint step_index = 0, layer = G_MAXUINT;
+  double best_dy = INFINITY;
+  guint step_index, layer = G_MAXUINT;
 
   if (problem != NULL || (axes = lay_out (cr, width, height, theme, data, labels, legend, NULL)) == NULL)
     return NULL;
   if (!qks_plot_axes_frame_contains (axes, x, y))
     return NULL;
 
-  for (guint i = 0; i < data->n_steps; i++)
-    {
-      double dx = fabs (qks_plot_axes_x_to_device (axes, data->steps[i]) - x);
-
-      if (dx < best_dx)
-        {
-          best_dx = dx;
-          step_index = i;
-        }
-    }
+  /* The steps are finite and there are two or more (find_problem). */
+  step_index = qks_plot_axes_nearest_x (axes, data->steps, NULL, data->n_steps, x);
   for (guint l = 0; l < data->n_layers; l++)
     {
       double value = data->values[(gsize) l * data->n_steps + step_index];
