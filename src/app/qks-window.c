@@ -654,35 +654,54 @@ on_open_response (GtkNativeDialog *dialog,
   g_object_unref (dialog);
 }
 
+/* The chooser of Open, Compare and Open Folder: what the user picks goes
+ * to qks_window_open_file(). */
+static GtkFileChooserNative *
+open_chooser_new (QksWindow            *self,
+                  const char           *title,
+                  GtkFileChooserAction  action,
+                  gboolean              compare)
+{
+  GtkFileChooserNative *chooser = gtk_file_chooser_native_new (title, GTK_WINDOW (self), action,
+                                                               _("_Open"), _("_Cancel"));
+
+  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
+  g_object_set_data (G_OBJECT (chooser), "compare", GINT_TO_POINTER (compare));
+  g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), self);
+  return chooser;
+}
+
+static void
+add_filter (GtkFileChooserNative *chooser,
+            const char           *name,
+            const char * const   *patterns)
+{
+  g_autoptr(GtkFileFilter) filter = gtk_file_filter_new ();
+
+  gtk_file_filter_set_name (filter, name);
+  for (; *patterns != NULL; patterns++)
+    gtk_file_filter_add_pattern (filter, *patterns);
+  gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
+}
+
 static void
 choose_run (QksWindow *self,
             gboolean   compare)
 {
+  /* Runs, then other programs' checkpoints: only runs can be compared. */
+  static const char * const patterns[] = { "*.qkrun", "*.safetensors", "*.safetensors.index.json", NULL };
+  static const char * const runs[] = { "*.qkrun", NULL };
   GtkFileChooserNative *chooser;
-  GtkFileFilter *filter = gtk_file_filter_new ();
 
-  chooser = gtk_file_chooser_native_new (compare ? _("Compare With a Run") : _("Open a Run"),
-                                         GTK_WINDOW (self), GTK_FILE_CHOOSER_ACTION_OPEN,
-                                         _("_Open"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  gtk_file_filter_set_name (filter, compare ? _("QK Scope Runs") : _("Runs and Checkpoints"));
-  gtk_file_filter_add_pattern (filter, "*.qkrun");
-  if (!compare)
-    {
-      g_autoptr(GtkFileFilter) checkpoints = gtk_file_filter_new ();
-
-      gtk_file_filter_add_pattern (filter, "*.safetensors");
-      gtk_file_filter_add_pattern (filter, "*.safetensors.index.json");
-      gtk_file_filter_set_name (checkpoints, _("Checkpoints (safetensors)"));
-      gtk_file_filter_add_pattern (checkpoints, "*.safetensors");
-      gtk_file_filter_add_pattern (checkpoints, "*.safetensors.index.json");
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-      gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), checkpoints);
-    }
+  chooser = open_chooser_new (self, compare ? _("Compare With a Run") : _("Open a Run"),
+                              GTK_FILE_CHOOSER_ACTION_OPEN, compare);
+  if (compare)
+    add_filter (chooser, _("QK Scope Runs"), runs);
   else
-    gtk_file_chooser_add_filter (GTK_FILE_CHOOSER (chooser), filter);
-  g_object_set_data (G_OBJECT (chooser), "compare", GINT_TO_POINTER (compare));
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), self);
+    {
+      add_filter (chooser, _("Runs and Checkpoints"), patterns);
+      add_filter (chooser, _("Checkpoints (safetensors)"), patterns + 1);
+    }
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
@@ -692,13 +711,9 @@ open_folder_activated (GtkWidget  *widget,
                        const char *action_name,
                        GVariant   *parameter)
 {
-  GtkFileChooserNative *chooser;
+  GtkFileChooserNative *chooser = open_chooser_new (QKS_WINDOW (widget), _("Open a Folder of Checkpoints"),
+                                                    GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, FALSE);
 
-  chooser = gtk_file_chooser_native_new (_("Open a Folder of Checkpoints"), GTK_WINDOW (widget),
-                                         GTK_FILE_CHOOSER_ACTION_SELECT_FOLDER, _("_Open"), _("_Cancel"));
-  gtk_native_dialog_set_modal (GTK_NATIVE_DIALOG (chooser), TRUE);
-  g_object_set_data (G_OBJECT (chooser), "compare", GINT_TO_POINTER (FALSE));
-  g_signal_connect (chooser, "response", G_CALLBACK (on_open_response), widget);
   gtk_native_dialog_show (GTK_NATIVE_DIALOG (chooser));
 }
 
