@@ -75,6 +75,20 @@ qks_matrix_copy (const QksMatrix *matrix)
   return qks_matrix_new_from_data (matrix->rows, matrix->cols, matrix->data);
 }
 
+/**
+ * qks_matrix_equal:
+ *
+ * Returns: whether @a and @b have the same shape and the same entries, bit
+ *   for bit (a repeated copy, not a close one)
+ */
+gboolean
+qks_matrix_equal (const QksMatrix *a,
+                  const QksMatrix *b)
+{
+  return a->rows == b->rows && a->cols == b->cols &&
+         memcmp (a->data, b->data, a->rows * a->cols * sizeof (double)) == 0;
+}
+
 QksMatrix *
 qks_matrix_transpose (const QksMatrix *matrix)
 {
@@ -437,6 +451,51 @@ compare_descending (const void *a,
   double x = *(const double *) a, y = *(const double *) b;
 
   return (x < y) - (x > y);
+}
+
+/**
+ * qks_matrix_squared_singular_values_single:
+ * @values: (out caller-allocates): room for min(rows, cols) values, set in
+ *   descending order
+ *
+ * qks_matrix_squared_singular_values() in single precision: about half the
+ * time, and exact to about 1e-7·s_max² in absolute terms. For a random
+ * surrogate (a shuffled matrix), whose values are only compared as a
+ * whole, not for a spectrum that is shown or fitted.
+ */
+gboolean
+qks_matrix_squared_singular_values_single (const QksMatrix  *matrix,
+                                           double           *values,
+                                           GError          **error)
+{
+  gsize m = matrix->rows, n = matrix->cols, small = MIN (m, n);
+  g_autofree float *entries = NULL;
+  g_autofree float *gram = NULL;
+  g_autofree float *single = NULL;
+  lapack_int info;
+
+  if (!check_lapack_size (matrix, "Singular values", error) ||
+      !check_finite (matrix, "Singular values", error))
+    return FALSE;
+
+  entries = g_new (float, MAX (m * n, 1));
+  for (gsize i = 0; i < m * n; i++)
+    entries[i] = (float) matrix->data[i];
+  gram = g_new (float, MAX (small * small, 1));
+  single = g_new (float, MAX (small, 1));
+  cblas_ssyrk (CblasColMajor, CblasUpper, n <= m ? CblasNoTrans : CblasTrans, (int) small,
+               (int) MAX (m, n), 1.0f, entries, (int) n, 0.0f, gram, (int) small);
+  info = LAPACKE_ssyevd (LAPACK_COL_MAJOR, 'N', 'U', (int) small, gram, (int) small, single);
+  if (info != 0)
+    {
+      g_set_error (error, QKS_MATRIX_ERROR, QKS_MATRIX_ERROR_NO_CONVERGENCE,
+                   "The symmetric eigensolver (ssyevd) failed with status %d", (int) info);
+      return FALSE;
+    }
+  for (gsize i = 0; i < small; i++)
+    values[i] = MAX ((double) single[i], 0.0);
+  qsort (values, small, sizeof (double), compare_descending);
+  return TRUE;
 }
 
 /**

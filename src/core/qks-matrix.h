@@ -50,6 +50,8 @@ QksMatrix *qks_matrix_new_gaussian           (gsize               rows,
                                               double              stddev,
                                               QksRng             *rng);
 QksMatrix *qks_matrix_copy                   (const QksMatrix    *matrix);
+gboolean   qks_matrix_equal                  (const QksMatrix    *a,
+                                              const QksMatrix    *b);
 QksMatrix *qks_matrix_transpose              (const QksMatrix    *matrix);
 void       qks_matrix_free                   (QksMatrix          *matrix);
 
@@ -94,6 +96,9 @@ gboolean   qks_matrix_svd                    (const QksMatrix    *matrix,
 gboolean   qks_matrix_squared_singular_values (const QksMatrix   *matrix,
                                               double             *values,
                                               GError            **error);
+gboolean   qks_matrix_squared_singular_values_single (const QksMatrix *matrix,
+                                                     double          *values,
+                                                     GError         **error);
 gboolean   qks_matrix_qr                     (const QksMatrix    *matrix,
                                               QksMatrix         **q,
                                               QksMatrix         **r,
