@@ -120,6 +120,55 @@ test_forms_rope_part (void)
     }
 }
 
+/* GQA and MQA: each group's keys and values are repeated over its heads,
+ * so the layer's QK, OV and cross-Gram forms have rank G·d_h, and none of
+ * their analysed values is a structural zero. */
+static void
+test_forms_shared_groups (void)
+{
+  for (guint G = 1; G <= 4; G *= 2)
+    {
+      QksModelConfig config;
+      g_autoptr(QksModel) model = NULL;
+      g_autoptr(QksAttnHeads) heads = NULL;
+      g_autoptr(GPtrArray) forms = NULL;
+
+      g_assert_true (qks_model_config_init_sizes (&config, 64, 1, 8, 8, NULL));
+      qks_model_config_set_attention (&config, G == 1 ? QKS_ATTN_MQA : QKS_ATTN_GQA);
+      config.n_kv_groups = G;
+      g_assert_true (qks_model_config_validate (&config, NULL));
+      model = qks_model_new (&config, NULL);
+      qks_model_init_weights (model, 6);
+      heads = qks_model_export_heads (model, 0);
+      g_assert_cmpuint (heads->n_kv_groups, ==, G);
+      forms = qks_forms_from_heads (heads, TRUE, TRUE);
+
+      for (guint i = 0; i < forms->len; i++)
+        {
+          const QksForm *form = forms->pdata[i];
+          QksFormSpectrum spectrum;
+          g_autoptr(QksMatrix) dense = qks_form_dense (form);
+          g_autofree double *s = g_new (double, MIN (dense->rows, dense->cols));
+
+          if (form->head != QKS_WHOLE_LAYER)
+            continue;
+          g_assert_cmpuint (form->rank, ==, G * 8);
+          g_assert_true (qks_form_spectrum (form, &spectrum, NULL, NULL));
+          g_assert_true (qks_matrix_svd (dense, s, NULL, NULL, NULL));
+          g_assert_cmpuint (dense->rows, ==, 64);
+          g_assert_cmpuint (dense->cols, ==, 64);
+          g_assert_cmpuint (spectrum.n_rows, ==, 64);
+          g_assert_cmpuint (spectrum.n_cols, ==, 64);
+          for (guint j = 0; j < spectrum.rank; j++)
+            g_assert_cmpfloat (fabs (spectrum.singular_values[j] - s[j]), <=, 1e-10 * s[0]);
+          g_assert_cmpfloat (s[spectrum.rank - 1], >, 1e-6 * s[0]);
+          if (spectrum.rank < 64)
+            g_assert_cmpfloat (s[spectrum.rank], <, 1e-8 * s[0]);
+          qks_form_spectrum_clear (&spectrum);
+        }
+    }
+}
+
 int
 main (int    argc,
       char **argv)
@@ -129,6 +178,7 @@ main (int    argc,
   g_test_add_func ("/forms/match-dense", test_forms_match_dense);
   g_test_add_func ("/forms/mla-rank", test_forms_mla_rank);
   g_test_add_func ("/forms/rope-part", test_forms_rope_part);
+  g_test_add_func ("/forms/shared-groups", test_forms_shared_groups);
 
   return g_test_run ();
 }

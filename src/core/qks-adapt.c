@@ -170,6 +170,23 @@ qks_adapter_get_n_layers (QksAdapter *self)
 }
 
 /**
+ * qks_adapter_get_layer_bytes:
+ *
+ * Returns: the memory that one layer's per-head matrices take once loaded
+ *   (qks_adapter_load_layer()), in double precision, shared keys and values
+ *   counted once per head as they are held
+ */
+gsize
+qks_adapter_get_layer_bytes (QksAdapter *self)
+{
+  const QksAdaptSizes *s = &self->sizes;
+  gsize per_head = (gsize) 2 * s->d_head * s->d_model + (gsize) 2 * s->d_v * s->d_model +
+                   (gsize) s->d_rope * s->d_model;
+
+  return sizeof (double) * ((gsize) s->n_heads * per_head + (gsize) s->d_rope * s->d_model);
+}
+
+/**
  * qks_adapter_get_step:
  * @step: (out): the training step the file records
  *
@@ -479,6 +496,5 @@ void
 qks_adapt_set_gqa_chains (QksAttnHeads *heads,
                           guint         n_kv_heads)
 {
-  qks_attn_heads_set_product_chains (heads, heads->d_qk, n_kv_heads * heads->d_qk);
-  heads->shared_key_width = n_kv_heads == 1 ? heads->d_qk : 0;
+  qks_attn_heads_set_kv_groups (heads, n_kv_heads);
 }

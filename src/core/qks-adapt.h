@@ -47,6 +47,7 @@ void          qks_adapter_unref              (QksAdapter      *self);
 QksModelFiles *qks_adapter_get_files         (QksAdapter      *self);
 const char   *qks_adapter_get_layout_name    (QksAdapter      *self);
 guint         qks_adapter_get_n_layers       (QksAdapter      *self);
+gsize         qks_adapter_get_layer_bytes    (QksAdapter      *self);
 char         *qks_adapter_describe           (QksAdapter      *self);
 gboolean      qks_adapter_get_step           (QksAdapter      *self,
                                               guint           *step);

@@ -233,9 +233,7 @@ gqa_export_heads (const QksModelConfig *config,
       qks_attn_copy_block (heads->w_o[h], p.wo + (gsize) h * d_h, (gsize) H * d_h);
     }
 
-  /* The layer form Σ_h W_Q,hᵀ W_K,g(h) = Σ_g (Σ_{h∈g} W_Q,h)ᵀ W_K,g has rank ≤ G·d_h. */
-  qks_attn_heads_set_product_chains (heads, d_h, G * d_h);
-  heads->shared_key_width = G == 1 ? d_h : 0;
+  qks_attn_heads_set_kv_groups (heads, G);
   return heads;
 }
 

@@ -86,3 +86,39 @@ qks_attn_heads_set_product_chains (QksAttnHeads *heads,
   heads->layer_chain[1] = layer_width;
   heads->layer_chain[2] = heads->d_model;
 }
+
+/**
+ * qks_attn_heads_set_kv_groups:
+ * @n_kv_groups: G, the key/value heads of GQA (1: MQA)
+ *
+ * Declares that head h reads the keys and values of group h·G/H, as
+ * GQA's repeat of its key/value heads does, and sets the chains that
+ * follow: the layer's form Σ_h W_Q,hᵀ W_K,g(h) = Σ_g (Σ_{h∈g} W_Q,h)ᵀ W_K,g
+ * has rank G·d_h, and with one group every head's keys are one map, so
+ * their subspaces coincide by construction (f.6).
+ */
+void
+qks_attn_heads_set_kv_groups (QksAttnHeads *heads,
+                              guint         n_kv_groups)
+{
+  g_return_if_fail (n_kv_groups >= 1 && n_kv_groups <= heads->n_heads);
+
+  qks_attn_heads_set_product_chains (heads, heads->d_qk, n_kv_groups * heads->d_qk);
+  heads->shared_key_width = n_kv_groups == 1 ? heads->d_qk : 0;
+  heads->n_kv_groups = n_kv_groups < heads->n_heads ? n_kv_groups : 0;
+}
+
+/**
+ * qks_attn_heads_get_kv_group:
+ *
+ * Returns: the key/value group @head reads (@head itself when the heads
+ *   share none)
+ */
+guint
+qks_attn_heads_get_kv_group (const QksAttnHeads *heads,
+                             guint               head)
+{
+  if (heads->n_kv_groups == 0)
+    return head;
+  return (guint) ((guint64) head * heads->n_kv_groups / heads->n_heads);
+}

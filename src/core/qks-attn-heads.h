@@ -43,6 +43,11 @@ typedef struct
   /* Every head's keys come from one shared map or latent of this width (0
    * when they do not): their K subspaces overlap by construction (f.6). */
   guint       shared_key_width;
+
+  /* GQA and MQA: head h reads the keys and values of group h·G/H, G of
+   * this many (0 when every head has its own): its w_k and w_v are that
+   * group's, repeated. */
+  guint       n_kv_groups;
 } QksAttnHeads;
 
 QksAttnHeads *qks_attn_heads_new  (guint         n_heads,
@@ -53,6 +58,10 @@ void          qks_attn_heads_free (QksAttnHeads *heads);
 void          qks_attn_heads_set_product_chains (QksAttnHeads *heads,
                                                  guint         head_width,
                                                  guint         layer_width);
+void          qks_attn_heads_set_kv_groups      (QksAttnHeads *heads,
+                                                 guint         n_kv_groups);
+guint         qks_attn_heads_get_kv_group       (const QksAttnHeads *heads,
+                                                 guint         head);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (QksAttnHeads, qks_attn_heads_free)
 

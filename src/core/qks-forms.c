@@ -120,6 +120,63 @@ stack_columns (QksMatrix **matrices,
   return out;
 }
 
+/* GQA's groups, when the heads declare them and every head of a group
+ * does hold the group's keys and values: G, and each group's first head
+ * in @first (G entries). 0 when the heads share nothing. */
+static guint
+kv_groups (const QksAttnHeads *heads,
+           guint              *first)
+{
+  guint G = heads->n_kv_groups;
+
+  if (G == 0 || heads->w_q_rope != NULL)
+    return 0;
+  for (guint g = 0; g < G; g++)
+    first[g] = G_MAXUINT;
+  for (guint h = 0; h < heads->n_heads; h++)
+    {
+      guint g = qks_attn_heads_get_kv_group (heads, h), f = first[g];
+
+      if (f == G_MAXUINT)
+        first[g] = h;
+      else if (!qks_matrix_equal (heads->w_k[h], heads->w_k[f]) ||
+               !qks_matrix_equal (heads->w_v[h], heads->w_v[f]))
+        return 0;
+    }
+  return G;
+}
+
+/* Σ_{h∈g} m_h for each group g: the queries (or W_O blocks) that meet one
+ * group's shared keys (values). */
+static QksMatrix **
+sum_by_group (const QksAttnHeads  *heads,
+              QksMatrix          **matrices,
+              guint                G)
+{
+  QksMatrix **sums = g_new0 (QksMatrix *, G);
+
+  for (guint h = 0; h < heads->n_heads; h++)
+    {
+      guint g = qks_attn_heads_get_kv_group (heads, h);
+
+      if (sums[g] == NULL)
+        sums[g] = qks_matrix_copy (matrices[h]);
+      else
+        for (gsize e = 0; e < sums[g]->rows * sums[g]->cols; e++)
+          sums[g]->data[e] += matrices[h]->data[e];
+    }
+  return sums;
+}
+
+static void
+free_matrices (QksMatrix **matrices,
+               guint       n)
+{
+  for (guint i = 0; i < n; i++)
+    qks_matrix_free (matrices[i]);
+  g_free (matrices);
+}
+
 static guint
 chain_min (const guint *chain,
            guint        length)
@@ -185,6 +242,8 @@ qks_forms_from_heads (const QksAttnHeads *heads,
   guint rope_chain[4] = { d, q_latent ? heads->head_chain[1] : d_rope, q_latent ? d_rope : d, d };
   guint rope_chain_length = q_latent ? 4 : 3;
   guint cross_chain[3] = { d_qk, d, d_qk };
+  g_autofree guint *first = g_new (guint, MAX (H, 1));
+  guint G;
 
   for (guint h = 0; h < H; h++)
     {
@@ -214,9 +273,24 @@ qks_forms_from_heads (const QksAttnHeads *heads,
                   rows_of (heads->w_v[h]), ov_chain, ov_chain_length);
     }
 
-  new_form (forms, QKS_FORM_QK, QKS_WHOLE_LAYER, owned (rows_of (stack_rows (heads->w_q, H, FALSE))),
-            owned (rows_of (stack_rows (heads->w_k, H, FALSE))), heads->layer_chain,
-            heads->layer_chain_length);
+  G = kv_groups (heads, first);
+  if (G > 0)
+    {
+      /* Σ_h W_Q,hᵀ W_K,g(h) = Σ_g (Σ_{h∈g} W_Q,h)ᵀ W_K,g: G·d_h wide, not H·d_h. */
+      g_autofree QksMatrix **keys = g_new (QksMatrix *, G);
+      QksMatrix **query_sums = sum_by_group (heads, heads->w_q, G);
+
+      for (guint g = 0; g < G; g++)
+        keys[g] = heads->w_k[first[g]];
+      new_form (forms, QKS_FORM_QK, QKS_WHOLE_LAYER, owned (rows_of (stack_rows (query_sums, G, FALSE))),
+                owned (rows_of (stack_rows (keys, G, FALSE))), heads->layer_chain,
+                heads->layer_chain_length);
+      free_matrices (query_sums, G);
+    }
+  else
+    new_form (forms, QKS_FORM_QK, QKS_WHOLE_LAYER, owned (rows_of (stack_rows (heads->w_q, H, FALSE))),
+              owned (rows_of (stack_rows (heads->w_k, H, FALSE))), heads->layer_chain,
+              heads->layer_chain_length);
 
   if (heads->w_q_rope != NULL)
     {
@@ -239,14 +313,42 @@ qks_forms_from_heads (const QksAttnHeads *heads,
                 owned (rows_of (stack_rows (k_parts, H + 1, FALSE))), NULL, 0);
     }
 
-  if (with_cross_gram)
+  if (with_cross_gram && G > 0 && H % G == 0)
+    {
+      /* C = W^Q W^Kᵀ with each group's keys repeated H/G times: the same
+       * non-zero singular values as W^Q [W_K,g]ᵀ, times √(H/G). */
+      guint layer_cross[3] = { H * d_qk, d, G * d_qk };
+      g_autofree QksMatrix **keys = g_new (QksMatrix *, G);
+      QksForm *form;
+
+      for (guint g = 0; g < G; g++)
+        keys[g] = heads->w_k[first[g]];
+      form = new_form (forms, QKS_FORM_CROSS_GRAM, QKS_WHOLE_LAYER, owned (columns_of (stack_rows (heads->w_q, H, FALSE))),
+                       owned (columns_of (stack_rows (keys, G, FALSE))), layer_cross, 3);
+      form->v_copies = H / G;
+      form->v_block = d_qk;
+    }
+  else if (with_cross_gram)
     {
       guint layer_cross[3] = { H * d_qk, d, H * d_qk };
       /* C = W^Q W^Kᵀ, the stacked weights: U = W^Q. */
       new_form (forms, QKS_FORM_CROSS_GRAM, QKS_WHOLE_LAYER, owned (columns_of (stack_rows (heads->w_q, H, FALSE))),
                 owned (columns_of (stack_rows (heads->w_k, H, FALSE))), layer_cross, 3);
     }
-  if (with_ov)
+  if (with_ov && G > 0)
+    {
+      /* Σ_h W_O,h W_V,g(h) = Σ_g (Σ_{h∈g} W_O,h) W_V,g. */
+      guint layer_ov[3] = { d, G * d_v, d };
+      g_autofree QksMatrix **values = g_new (QksMatrix *, G);
+      QksMatrix **output_sums = sum_by_group (heads, heads->w_o, G);
+
+      for (guint g = 0; g < G; g++)
+        values[g] = heads->w_v[first[g]];
+      new_form (forms, QKS_FORM_OV, QKS_WHOLE_LAYER, owned (columns_of (stack_columns (output_sums, G))),
+                owned (rows_of (stack_rows (values, G, FALSE))), layer_ov, 3);
+      free_matrices (output_sums, G);
+    }
+  else if (with_ov)
     {
       guint layer_ov[4] = { d, H * d_v, d_c, d };
 
@@ -306,7 +408,7 @@ form_product (const QksForm *form)
 /**
  * qks_form_spectrum:
  * @dense: (out) (optional) (nullable): B itself, when it was formed (for the
- *   whole-layer forms, whose factors are as wide as d)
+ *   whole-layer forms, whose factors are as wide as d) and holds no repeats
  *
  * The squared singular values of B = U Vᵀ, keeping the form's structural
  * rank k of them, with λ = s²/N (b.2). Two ways, by cost:
@@ -325,7 +427,8 @@ qks_form_spectrum (const QksForm    *form,
                    GError          **error)
 {
   gsize n_u = factor_n (&form->u), n_v = factor_n (&form->v), w = factor_w (&form->u);
-  gsize N = MAX (n_u, n_v), n_values;
+  guint copies = MAX (form->v_copies, 1);
+  gsize N = MAX (n_u, n_v * copies), n_values;
   g_autofree double *squares = NULL;
 
   memset (spectrum, 0, sizeof *spectrum);
@@ -359,12 +462,14 @@ qks_form_spectrum (const QksForm    *form,
       squares = g_new (double, n_values);
       if (!qks_matrix_squared_singular_values (b, squares, error))
         return FALSE;
-      if (dense != NULL)
+      if (dense != NULL && copies == 1)
         *dense = g_steal_pointer (&b);
     }
+  for (gsize i = 0; i < n_values; i++)
+    squares[i] *= copies;
 
   spectrum->n_rows = (guint) N;
-  spectrum->n_cols = (guint) MIN (n_u, n_v);
+  spectrum->n_cols = (guint) MIN (n_u, n_v * copies);
   spectrum->rank = (guint) MIN (form->rank, n_values);
   spectrum->singular_values = g_new (double, MAX (spectrum->rank, 1));
   spectrum->lambda = g_new (double, MAX (spectrum->rank, 1));
@@ -393,5 +498,19 @@ qks_form_spectrum_clear (QksFormSpectrum *spectrum)
 QksMatrix *
 qks_form_dense (const QksForm *form)
 {
-  return form_product (form);
+  g_autoptr(QksMatrix) compact = form_product (form);
+  guint copies = MAX (form->v_copies, 1);
+  gsize width = form->v_block;
+  QksMatrix *b;
+
+  if (copies == 1)
+    return g_steal_pointer (&compact);
+
+  /* Column block k of B is block k / copies of the compact product. */
+  b = qks_matrix_new (compact->rows, compact->cols * copies);
+  for (gsize r = 0; r < b->rows; r++)
+    for (gsize k = 0; k < b->cols / width; k++)
+      memcpy (b->data + r * b->cols + k * width, compact->data + r * compact->cols + (k / copies) * width,
+              width * sizeof (double));
+  return b;
 }

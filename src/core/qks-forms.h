@@ -33,6 +33,11 @@ typedef struct
   QksFactor    u;
   QksFactor    v;
   guint        rank;             /* structural rank: the values analysed */
+  /* GQA's cross-Gram: V's rows stand for v_copies repeats each, in blocks
+   * (block b of B's columns is V's block b / v_copies, of v_block rows):
+   * the same non-zero singular values times √v_copies. 0: none. */
+  guint        v_copies;
+  guint        v_block;
   guint        chain_length;     /* the chain of random factors of its null (b.4) */
   guint        chain[QKS_MAX_CHAIN];
 } QksForm;
