@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "qks-checkpoint-series.h"
+#include "qks-parallel.h"
 
 G_DEFINE_QUARK (qks-checkpoint-series-error-quark, qks_checkpoint_series_error)
 
@@ -182,17 +183,99 @@ qks_checkpoint_series_is_series (const char *folder)
   return entries != NULL;
 }
 
+/* Layers are analysed on every core at once, each with single-threaded
+ * BLAS, when that many layers fit in memory: OpenBLAS's own threads gain
+ * little on one layer's products, most of which are small. Analysing a
+ * layer takes about this many times its matrices. */
+#define LAYER_WORK_FACTOR 4
+#define LAYERS_IN_FLIGHT_BUDGET ((gsize) 1 << 30)
+
+typedef struct
+{
+  QksDiagContext        *context;
+  QksAdapter            *adapter;
+  QksDiagInput          *input;
+  QksCheckpointProgress  progress;
+  gpointer               user_data;
+  GCancellable          *cancellable;
+  guint                  n_layers;
+
+  GMutex                 mutex;       /* guards what follows, and the adapter */
+  guint                  next;
+  guint                  done;
+  gboolean               failed;
+  QksSnapshot          **parts;
+  GError               **errors;
+} LayerWork;
+
+static void
+report_progress (LayerWork *work)
+{
+  g_autofree char *message = NULL;
+
+  if (work->progress == NULL)
+    return;
+  message = g_strdup_printf ("Layer %u of %u", MIN (work->done + 1, work->n_layers), work->n_layers);
+  work->progress ((double) work->done / work->n_layers, message, work->user_data);
+}
+
+/* One thread's share: it takes the next layer until none is left, so a
+ * slow layer does not hold back the others' threads. */
+static void
+analyze_layers (gsize    begin,
+                gsize    end,
+                guint    thread,
+                gpointer data)
+{
+  LayerWork *work = data;
+
+  for (;;)
+    {
+      GError *error = NULL;
+      QksSnapshot *part;
+      guint l;
+      gboolean ok;
+
+      g_mutex_lock (&work->mutex);
+      if (work->failed || work->next >= work->n_layers)
+        {
+          g_mutex_unlock (&work->mutex);
+          return;
+        }
+      l = work->next++;
+      /* The adapter's files are read by one thread at a time. */
+      if (!g_cancellable_set_error_if_cancelled (work->cancellable, &error))
+        work->input->layers[l] = qks_adapter_load_layer (work->adapter, l, &error);
+      g_mutex_unlock (&work->mutex);
+
+      part = qks_snapshot_new (work->input->step);
+      ok = error == NULL && qks_diag_run_layer (work->context, work->input, l, part, &error);
+      g_clear_pointer (&work->input->layers[l], qks_attn_heads_free);
+
+      g_mutex_lock (&work->mutex);
+      work->parts[l] = part;
+      work->errors[l] = error;
+      work->failed |= !ok;
+      work->done++;
+      if (ok)
+        report_progress (work);
+      g_mutex_unlock (&work->mutex);
+    }
+}
+
 /**
  * qks_checkpoint_analyze:
  * @context: the diagnostics' context; use one per series, in step order,
  *   so that the rank-collapse events compare with the first step
  * @step: the step to file the snapshot under
- * @progress: (nullable) (scope call): told after each layer
+ * @progress: (nullable) (scope call): told after each layer, from the
+ *   thread that analysed it
  * @cancellable: (nullable): checked between layers
  *
  * Every diagnostic of qks_diag_run(), a layer at a time: each layer's
- * matrices are read, analysed and freed before the next is read, so the
- * memory needed is that of one layer whatever the model's depth.
+ * matrices are read, analysed and freed before that thread reads another,
+ * so the memory needed is that of a layer per core (of one layer, when a
+ * layer is large) whatever the model's depth.
  *
  * Returns: (transfer full): the snapshot, or %NULL with @error set
  *   (%G_IO_ERROR_CANCELLED when cancelled)
@@ -210,6 +293,10 @@ qks_checkpoint_analyze (QksDiagContext         *context,
   const QksModelConfig *config = qks_adapter_get_model_config (adapter);
   g_autoptr(QksDiagInput) input = qks_diag_input_new (step, n_layers);
   g_autoptr(QksSnapshot) snapshot = qks_snapshot_new (step);
+  gsize layer_bytes = MAX (qks_adapter_get_layer_bytes (adapter), 1) * LAYER_WORK_FACTOR;
+  guint threads = (guint) MIN (qks_parallel_get_threads (), MAX (LAYERS_IN_FLIGHT_BUDGET / layer_bytes, 1));
+  LayerWork work = { context, adapter, input, progress, user_data, cancellable, n_layers };
+  gboolean failed = FALSE;
 
   /* A QK Scope model's own variant gives its Monte-Carlo null (f.1);
    * other programs' weights get the analytic chain law of their shapes. */
@@ -219,25 +306,35 @@ qks_checkpoint_analyze (QksDiagContext         *context,
       input->from_model = TRUE;
     }
 
+  g_mutex_init (&work.mutex);
+  work.parts = g_new0 (QksSnapshot *, MAX (n_layers, 1));
+  work.errors = g_new0 (GError *, MAX (n_layers, 1));
+  report_progress (&work);
+  /* One share per thread; each then takes layers as it goes. */
+  if (threads > 1 && n_layers > 1)
+    qks_parallel_for (MIN (threads, n_layers), analyze_layers, &work);
+  else
+    analyze_layers (0, 1, 0, &work);
+  g_mutex_clear (&work.mutex);
+
+  /* In layer order, whatever order the threads finished in; the first
+   * layer that failed names the error. */
   for (guint l = 0; l < n_layers; l++)
     {
-      gboolean ok;
-
-      if (g_cancellable_set_error_if_cancelled (cancellable, error))
-        return NULL;
-      if (progress != NULL)
+      if (work.errors[l] != NULL && !failed)
         {
-          g_autofree char *message = g_strdup_printf ("Layer %u of %u", l + 1, n_layers);
-
-          progress ((double) l / n_layers, message, user_data);
+          g_propagate_error (error, g_steal_pointer (&work.errors[l]));
+          failed = TRUE;
         }
-      if ((input->layers[l] = qks_adapter_load_layer (adapter, l, error)) == NULL)
-        return NULL;
-      ok = qks_diag_run_layer (context, input, l, snapshot, error);
-      g_clear_pointer (&input->layers[l], qks_attn_heads_free);
-      if (!ok)
-        return NULL;
+      g_clear_error (&work.errors[l]);
+      if (work.parts[l] != NULL && !failed)
+        qks_snapshot_merge (snapshot, work.parts[l]);
+      g_clear_pointer (&work.parts[l], qks_snapshot_free);
     }
+  g_free (work.parts);
+  g_free (work.errors);
+  if (failed)
+    return NULL;
   if (progress != NULL)
     progress (1.0, "Done", user_data);
   return g_steal_pointer (&snapshot);

@@ -31,7 +31,8 @@ struct _QksDiagContext
   GHashTable     *mc_thresholds;  /* "CONFIG|form|head-or-layer" → double * */
   GHashTable     *mc_done;        /* CONFIG → TRUE once simulated */
   GArray         *reference_erank; /* per layer: the QK form's erank % at the first snapshot */
-  GMutex          mutex;          /* the layers run in parallel: guards the caches above */
+  GMutex          mutex;          /* the layers run in parallel: guards the caches above, */
+  GMutex          null_mutex;     /* but this one the Monte-Carlo null's, built at length */
 };
 
 void
@@ -89,6 +90,7 @@ qks_diag_context_new (const QksDiagOptions *options)
   self->mc_done = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->reference_erank = g_array_new (FALSE, TRUE, sizeof (double));
   g_mutex_init (&self->mutex);
+  g_mutex_init (&self->null_mutex);
   return self;
 }
 
@@ -102,6 +104,7 @@ qks_diag_context_free (QksDiagContext *self)
   g_hash_table_unref (self->mc_done);
   g_array_unref (self->reference_erank);
   g_mutex_clear (&self->mutex);
+  g_mutex_clear (&self->null_mutex);
   g_free (self);
 }
 
@@ -246,6 +249,7 @@ simulate_mc_null (QksDiagContext       *self,
         }
     }
 
+  g_mutex_lock (&self->mutex);
   g_hash_table_iter_init (&iter, samples);
   while (g_hash_table_iter_next (&iter, &key, &value))
     {
@@ -262,6 +266,7 @@ simulate_mc_null (QksDiagContext       *self,
       g_hash_table_insert (self->mc_thresholds, g_strdup (key), threshold);
     }
   g_hash_table_add (self->mc_done, g_strdup (config_key));
+  g_mutex_unlock (&self->mutex);
 }
 
 static gboolean
@@ -806,8 +811,11 @@ prepare_null (QksDiagContext     *self,
 
   node = qks_model_config_to_json (&input->config);
   config_key = qks_json_to_string (node, FALSE);
+  /* Layers diagnosed in parallel wait here for the first to simulate it. */
+  g_mutex_lock (&self->null_mutex);
   if (!g_hash_table_contains (self->mc_done, config_key))
     simulate_mc_null (self, &input->config, config_key);
+  g_mutex_unlock (&self->null_mutex);
   return config_key;
 }
 

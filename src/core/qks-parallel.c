@@ -12,7 +12,8 @@
  * threads gain little on one small product, so these loops split the
  * blocks between threads instead and run BLAS single-threaded inside.
  * The two levels never nest (SCIENCE.md f.7): while a loop runs, OpenBLAS
- * is set to one thread, and it gets its threads back afterwards.
+ * is set to one thread, and it gets its threads back afterwards. Nor do
+ * loops: one started inside another's share runs on that share's thread.
  *
  * The workers are created once and wait on a condition variable. */
 
@@ -35,6 +36,7 @@ typedef struct
 static Pool pool = { .n_threads = 0 };
 static GMutex call_mutex;           /* one loop at a time in the process */
 static GPrivate serial_here;        /* set: loops on this thread run on it alone */
+static GPrivate in_share;           /* set while this thread runs a loop's share */
 
 static void
 run_share (guint thread)
@@ -43,7 +45,11 @@ run_share (guint thread)
   gsize end = pool.n_items * (thread + 1) / pool.n_active;
 
   if (begin < end)
-    pool.func (begin, end, thread, pool.user_data);
+    {
+      g_private_set (&in_share, GINT_TO_POINTER (1));
+      pool.func (begin, end, thread, pool.user_data);
+      g_private_set (&in_share, NULL);
+    }
 }
 
 static gpointer
@@ -98,7 +104,8 @@ qks_parallel_get_threads (void)
  * qks_parallel_for:
  *
  * Calls @func on contiguous shares of [0, @n_items), one per thread, and
- * returns when all are done. BLAS calls inside @func run single-threaded.
+ * returns when all are done. BLAS calls inside @func run single-threaded,
+ * and so does a loop that @func starts: on the thread that started it.
  * Shares depend only on @n_items and the thread count, so results are
  * reproducible for a given thread count.
  */
@@ -110,7 +117,7 @@ qks_parallel_for (gsize           n_items,
   guint n_active = (guint) MIN (qks_parallel_get_threads (), MAX (n_items, 1));
   int blas_threads;
 
-  if (g_private_get (&serial_here) != NULL)
+  if (g_private_get (&serial_here) != NULL || g_private_get (&in_share) != NULL)
     n_active = 1;
   if (n_active <= 1)
     {
