@@ -519,6 +519,21 @@ check_collapse (QksDiagContext *self,
     }
 }
 
+/* a.6: the symmetric share of a QK form's energy, from the form itself
+ * when it was formed (O(d²)), else from its thin factors (O(w² d)). */
+static gboolean
+symmetric_energy (const QksForm    *form,
+                  const QksMatrix  *dense,
+                  double           *fraction,
+                  GError          **error)
+{
+  if (dense != NULL)
+    return qks_symmetric_energy_of_matrix (dense, fraction, error);
+  return qks_symmetric_energy_fraction (form->u.matrix, form->u.transposed ? QKS_TRANSPOSE : QKS_NO_TRANSPOSE,
+                                        form->v.matrix, form->v.transposed ? QKS_TRANSPOSE : QKS_NO_TRANSPOSE,
+                                        fraction, error);
+}
+
 static gboolean
 diagnose_layer (QksDiagContext      *self,
                 const QksDiagInput  *input,
@@ -560,6 +575,18 @@ diagnose_layer (QksDiagContext      *self,
       ADD ("participation_ratio", ranks.participation_ratio);
       ADD ("stable_rank", ranks.stable_rank);
       ADD ("numerical_rank", (double) ranks.numerical_rank);
+
+      if (form->form == QKS_FORM_QK)
+        {
+          double symmetric;
+
+          if (!symmetric_energy (form, dense, &symmetric, error))
+            {
+              qks_form_spectrum_clear (&spectrum);
+              return FALSE;
+            }
+          ADD ("symmetric_energy", symmetric);
+        }
 
       if (form->form == QKS_FORM_QK && form->head == QKS_WHOLE_LAYER)
         {
@@ -694,8 +721,8 @@ add_angles (QksSnapshot         *snapshot,
       }
 }
 
-/* b.7 and a.6: head diversity, principal angles, the symmetric energy of
- * each QK form, and, from the calibration inputs, the KQ-SVD curves. */
+/* b.7 and a.6: head diversity, principal angles, and, from the
+ * calibration inputs, the KQ-SVD curves. */
 static gboolean
 diagnose_heads (QksSnapshot         *snapshot,
                 guint                layer,
@@ -704,9 +731,6 @@ diagnose_heads (QksSnapshot         *snapshot,
                 GError             **error)
 {
   g_autoptr(QksHeadDiversity) diversity = NULL;
-  g_autoptr(QksHeadFactors) factors = NULL;
-  g_autofree double *symmetric = NULL;
-  double layer_symmetric;
 
   if (heads->n_heads < 2)
     return TRUE;
@@ -720,12 +744,6 @@ diagnose_heads (QksSnapshot         *snapshot,
     if (diversity->subspaces[s] != NULL)
       add_angles (snapshot, layer, (QksHeadSubspace) s, diversity->subspaces[s]);
 
-  if ((factors = qks_head_factors_new (heads, QKS_FORM_QK, error)) == NULL ||
-      (symmetric = qks_symmetric_energy_for_heads (factors, &layer_symmetric, error)) == NULL)
-    return FALSE;
-  for (guint h = 0; h < heads->n_heads; h++)
-    qks_snapshot_add_metric (snapshot, layer, (int) h, QKS_FORM_QK, "symmetric_energy", symmetric[h], 0);
-  qks_snapshot_add_metric (snapshot, layer, QKS_WHOLE_LAYER, QKS_FORM_QK, "symmetric_energy", layer_symmetric, 0);
 
   if (calibration != NULL)
     {

@@ -91,6 +91,49 @@ qks_symmetric_energy_fraction (const QksMatrix  *left,
   return TRUE;
 }
 
+/**
+ * qks_symmetric_energy_of_matrix:
+ * @matrix: M itself, square
+ * @fraction: (out): ‖S‖_F² / ‖M‖_F² = ½ (1 + Σ m_ij m_ji / Σ m_ij²); 1 for
+ *   M = 0
+ *
+ * The same fraction as qks_symmetric_energy_fraction(), in O(d²), for a
+ * form that has been formed anyway.
+ *
+ * Returns: %FALSE with @error set when @matrix is not square.
+ */
+gboolean
+qks_symmetric_energy_of_matrix (const QksMatrix  *matrix,
+                                double           *fraction,
+                                GError          **error)
+{
+  gsize n = matrix->rows;
+  double norm2 = 0.0, trace_square = 0.0;
+
+  if (matrix->cols != n)
+    {
+      g_set_error (error, QKS_MATRIX_ERROR, QKS_MATRIX_ERROR_SHAPE,
+                   "A form's symmetric part needs a square matrix, not %zu × %zu", n, matrix->cols);
+      return FALSE;
+    }
+  for (gsize i = 0; i < n; i++)
+    {
+      const double *row = matrix->data + i * n;
+
+      norm2 += row[i] * row[i];
+      trace_square += row[i] * row[i];
+      for (gsize j = i + 1; j < n; j++)
+        {
+          double upper = row[j], lower = matrix->data[j * n + i];
+
+          norm2 += upper * upper + lower * lower;
+          trace_square += 2.0 * upper * lower;
+        }
+    }
+  *fraction = norm2 > 0.0 ? CLAMP (0.5 * (1.0 + trace_square / norm2), 0.0, 1.0) : 1.0;
+  return TRUE;
+}
+
 /* [op(W_1) … op(W_H)], d × H k, stored the way the W_h are. */
 static QksMatrix *
 stack_factors (QksMatrix *const *factors,

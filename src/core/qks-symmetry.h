@@ -18,6 +18,9 @@ gboolean  qks_symmetric_energy_fraction  (const QksMatrix       *left,
                                           QksTranspose           transpose_right,
                                           double                *fraction,
                                           GError               **error);
+gboolean  qks_symmetric_energy_of_matrix (const QksMatrix       *matrix,
+                                          double                *fraction,
+                                          GError               **error);
 double   *qks_symmetric_energy_for_heads (const QksHeadFactors  *factors,
                                           double                *layer_fraction,
                                           GError               **error);
