@@ -282,10 +282,17 @@ test_diversity_hdi_orthogonal_and_identical (void)
 
 /* The whitened-Gram path against explicit SVD bases, and the spectral
  * form 1 − ‖𝒢 − I‖_F² / (H (H − 1) k) built from those bases. */
+/* With @data, heads repeat others' matrices as GQA's keys do, out of
+ * order: their pairs' angles are copied from their representatives', and
+ * must still match the explicit bases (to the ~1e-8 that an SVD resolves
+ * between identical subspaces). */
 static void
-test_diversity_hdi_matches_explicit_bases (void)
+test_diversity_hdi_matches_explicit_bases (gconstpointer data)
 {
   const guint H = 6, d = 40, k = 5;
+  const guint copy_of[6] = { 0, 0, 2, 3, 2, 0 };
+  gboolean repeated = GPOINTER_TO_INT (data);
+  double tolerance = repeated ? 1e-7 : 1e-10;
   g_autoptr(QksAttnHeads) heads = random_heads (H, d, k, FALSE, 3);
   g_autoptr(QksHeadAngles) layer = NULL;
   g_autoptr(GPtrArray) bases = g_ptr_array_new_with_free_func ((GDestroyNotify) qks_matrix_free);
@@ -294,6 +301,9 @@ test_diversity_hdi_matches_explicit_bases (void)
   g_autoptr(GError) error = NULL;
   double off = 0.0, omega_sum = 0.0;
 
+  for (guint h = 0; repeated && h < H; h++)
+    if (copy_of[h] != h)
+      memcpy (heads->w_q[h]->data, heads->w_q[copy_of[h]]->data, (gsize) k * d * sizeof (double));
   layer = qks_head_angles_new_for_heads (heads, QKS_HEAD_SUBSPACE_Q, &error);
   g_assert_no_error (error);
 
@@ -323,10 +333,13 @@ test_diversity_hdi_matches_explicit_bases (void)
         g_assert_cmpuint (n_angles, ==, k);
         for (guint m = 0; m < k; m++)
           {
-            g_assert_cmpfloat (fabs (angles[m] - expected[m]), <, 1e-10);
+            g_assert_cmpfloat (fabs (angles[m] - expected[m]), <, tolerance);
+            if (repeated && copy_of[i] == copy_of[j])
+              g_assert_cmpfloat (angles[m], ==, 0.0);
             cos2 += cos (expected[m]) * cos (expected[m]);
           }
         g_assert_cmpfloat_with_epsilon (qks_matrix_get (layer->overlap, i, j), cos2 / k, 1e-12);
+        g_assert_cmpfloat (qks_matrix_get (layer->overlap, j, i), ==, qks_matrix_get (layer->overlap, i, j));
         omega_sum += 2 * cos2 / k;
       }
 
@@ -473,6 +486,15 @@ test_diversity_gram_matches_dense (void)
   check_gram_against_dense (heads, QKS_FORM_OV);
   check_gram_against_dense (heads, QKS_FORM_QK_ROPE);
   check_gram_against_dense (heads, QKS_FORM_QK_SUM);
+
+  /* Keys and values repeated over the heads (MQA): their blocks are
+   * computed once and shared. */
+  {
+    g_autoptr(QksAttnHeads) shared = random_heads (H, d, k, TRUE, 7);
+
+    check_gram_against_dense (shared, QKS_FORM_QK);
+    check_gram_against_dense (shared, QKS_FORM_OV);
+  }
 }
 
 static void
@@ -778,7 +800,10 @@ main (int    argc,
   g_test_add_func ("/diversity/principal-angles-known", test_diversity_principal_angles_known);
   g_test_add_func ("/diversity/principal-angles-rank-deficient", test_diversity_principal_angles_rank_deficient);
   g_test_add_func ("/diversity/hdi-orthogonal-and-identical", test_diversity_hdi_orthogonal_and_identical);
-  g_test_add_func ("/diversity/hdi-matches-explicit-bases", test_diversity_hdi_matches_explicit_bases);
+  g_test_add_data_func ("/diversity/hdi-matches-explicit-bases", GINT_TO_POINTER (FALSE),
+                        test_diversity_hdi_matches_explicit_bases);
+  g_test_add_data_func ("/diversity/hdi-matches-explicit-bases-repeated", GINT_TO_POINTER (TRUE),
+                        test_diversity_hdi_matches_explicit_bases);
   g_test_add_func ("/diversity/gram-matches-dense", test_diversity_gram_matches_dense);
   g_test_add_data_func ("/diversity/b8-random-init-mha", GINT_TO_POINTER (FALSE), test_diversity_b8_random_init);
   g_test_add_data_func ("/diversity/b8-random-init-mqa", GINT_TO_POINTER (TRUE), test_diversity_b8_random_init);

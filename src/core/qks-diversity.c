@@ -58,6 +58,14 @@ typedef struct
   guint          *pair_i;         /* the heads of pair p */
   guint          *pair_j;
 
+  /* Sets whose heads repeat one matrix (GQA's keys and values): head h
+   * stands for its first copy rep[s][h], and the blocks between copies
+   * are computed once, into shared[s][a·H + b] for representatives a ≤ b.
+   * NULL for a set whose heads are all distinct. */
+  guint          *rep[MAX_SETS];
+  QksMatrix     **shared[MAX_SETS];
+  guint          *shared_pairs;   /* set, a, b triples to compute */
+
   GError         *errors[QKS_PARALLEL_MAX_THREADS];
 } LayerJob;
 
@@ -119,6 +127,80 @@ cross_block (const FactorSet  *set,
   return qks_matrix_multiply (set->matrices[i],
                               set->transpose == QKS_TRANSPOSE ? QKS_NO_TRANSPOSE : QKS_TRANSPOSE,
                               set->matrices[j], set->transpose, error);
+}
+
+/* For each head, the first head whose matrix is the same to the bit;
+ * NULL when every head's is its own. */
+static guint *
+find_copies (const FactorSet *set,
+             guint            n_heads)
+{
+  g_autofree guint *rep = g_new (guint, n_heads);
+  gboolean any = FALSE;
+
+  for (guint h = 0; h < n_heads; h++)
+    {
+      rep[h] = h;
+      for (guint a = 0; a < h; a++)
+        if (rep[a] == a && qks_matrix_equal (set->matrices[a], set->matrices[h]))
+          {
+            rep[h] = a;
+            any = TRUE;
+            break;
+          }
+    }
+  return any ? g_steal_pointer (&rep) : NULL;
+}
+
+/* C_ij of set @s, from the shared blocks when the set repeats matrices. */
+static QksMatrix *
+set_block (const LayerJob  *job,
+           guint            s,
+           guint            i,
+           guint            j,
+           GError         **error)
+{
+  guint a, b;
+
+  if (job->rep[s] == NULL)
+    return cross_block (&job->sets[s], i, j, error);
+  a = job->rep[s][i];
+  b = job->rep[s][j];
+  /* C_ba = C_abᵀ */
+  return a <= b ? qks_matrix_copy (job->shared[s][a * job->n_heads + b])
+                : qks_matrix_transpose (job->shared[s][b * job->n_heads + a]);
+}
+
+/* The blocks between the representatives of the sets that repeat. */
+static void
+layer_shared_blocks (gsize    begin,
+                     gsize    end,
+                     guint    thread,
+                     gpointer data)
+{
+  LayerJob *job = data;
+  GError **error = &job->errors[thread];
+
+  for (gsize item = begin; item < end && *error == NULL; item++)
+    {
+      const guint *triple = job->shared_pairs + 3 * item;
+
+      job->shared[triple[0]][triple[1] * job->n_heads + triple[2]] =
+        cross_block (&job->sets[triple[0]], triple[1], triple[2], error);
+    }
+}
+
+/* Whether the angles of pair (i, j) of angle set @a are a copy of another
+ * pair's: its heads repeat other heads' matrices. */
+static gboolean
+pair_is_copy (const LayerJob *job,
+              guint           a,
+              guint           i,
+              guint           j)
+{
+  const guint *rep = job->rep[job->angle_sets[a]];
+
+  return rep != NULL && (rep[i] != i || rep[j] != j);
 }
 
 static double
@@ -212,7 +294,7 @@ layer_heads (gsize    begin,
       QksMatrix *blocks[MAX_SETS] = { NULL, };
 
       for (guint s = 0; s < job->n_sets && *error == NULL; s++)
-        blocks[s] = cross_block (&job->sets[s], h, h, error);
+        blocks[s] = set_block (job, s, h, h, error);
 
       if (*error == NULL)
         {
@@ -300,7 +382,7 @@ layer_pairs (gsize    begin,
       QksMatrix *blocks[MAX_SETS] = { NULL, };
 
       for (guint s = 0; s < job->n_sets && *error == NULL; s++)
-        blocks[s] = cross_block (&job->sets[s], i, j, error);
+        blocks[s] = set_block (job, s, i, j, error);
 
       if (*error == NULL)
         {
@@ -313,7 +395,8 @@ layer_pairs (gsize    begin,
               qks_matrix_set (job->grams[g], j, i, value);
             }
           for (guint a = 0; a < job->n_angle_sets && *error == NULL; a++)
-            pair_angles (job, a, p, blocks[job->angle_sets[a]], error);
+            if (!pair_is_copy (job, a, i, j))
+              pair_angles (job, a, p, blocks[job->angle_sets[a]], error);
         }
 
       for (guint s = 0; s < job->n_sets; s++)
@@ -351,6 +434,95 @@ take_error (LayerJob  *job,
         ok = FALSE;
       }
   return ok;
+}
+
+/* The pairs of angle set @a whose heads repeat others': the angles of
+ * their representatives' pair, or none at all (every cosine 1) between
+ * two copies of one matrix. */
+static void
+copy_repeated_angles (LayerJob *job,
+                      guint     a)
+{
+  QksHeadAngles *self = job->angles[a];
+  const guint *rep = job->rep[job->angle_sets[a]];
+  guint H = job->n_heads;
+  gsize n_pairs = (gsize) H * (H - 1) / 2;
+
+  for (gsize p = 0; p < n_pairs; p++)
+    {
+      guint i = job->pair_i[p], j = job->pair_j[p];
+      guint ri = MIN (rep[i], rep[j]), rj = MAX (rep[i], rep[j]);
+      gsize n = self->pair_offsets[p + 1] - self->pair_offsets[p];
+      double *angles = self->angles + self->pair_offsets[p];
+
+      if (!pair_is_copy (job, a, i, j))
+        continue;
+      if (ri == rj)
+        {
+          memset (angles, 0, n * sizeof (double));
+          job->cross[a * n_pairs + p] = (double) n;
+          qks_matrix_set (self->overlap, i, j, n > 0 ? 1.0 : 0.0);
+          qks_matrix_set (self->mean_angle, i, j, n > 0 ? 0.0 : G_PI / 2);
+        }
+      else
+        {
+          gsize q = pair_index (H, ri, rj);
+
+          memcpy (angles, self->angles + self->pair_offsets[q], n * sizeof (double));
+          job->cross[a * n_pairs + p] = job->cross[a * n_pairs + q];
+          qks_matrix_set (self->overlap, i, j, qks_matrix_get (self->overlap, ri, rj));
+          qks_matrix_set (self->mean_angle, i, j, qks_matrix_get (self->mean_angle, ri, rj));
+        }
+      qks_matrix_set (self->overlap, j, i, qks_matrix_get (self->overlap, i, j));
+      qks_matrix_set (self->mean_angle, j, i, qks_matrix_get (self->mean_angle, i, j));
+    }
+}
+
+/* Finds the sets that repeat matrices and computes the blocks between
+ * their representatives, once each. */
+static gboolean
+compute_shared_blocks (LayerJob  *job,
+                       GError   **error)
+{
+  guint H = job->n_heads;
+  g_autoptr(GArray) triples = g_array_new (FALSE, FALSE, sizeof (guint));
+  gboolean ok;
+
+  for (guint s = 0; s < job->n_sets; s++)
+    {
+      if ((job->rep[s] = find_copies (&job->sets[s], H)) == NULL)
+        continue;
+      job->shared[s] = g_new0 (QksMatrix *, (gsize) H * H);
+      for (guint a = 0; a < H; a++)
+        for (guint b = a; b < H; b++)
+          if (job->rep[s][a] == a && job->rep[s][b] == b)
+            {
+              guint triple[3] = { s, a, b };
+
+              g_array_append_vals (triples, triple, 3);
+            }
+    }
+  if (triples->len == 0)
+    return TRUE;
+
+  job->shared_pairs = (guint *) triples->data;
+  qks_parallel_for (triples->len / 3, layer_shared_blocks, job);
+  ok = take_error (job, error);
+  job->shared_pairs = NULL;
+  return ok;
+}
+
+static void
+free_shared_blocks (LayerJob *job)
+{
+  for (guint s = 0; s < job->n_sets; s++)
+    {
+      if (job->shared[s] != NULL)
+        for (gsize e = 0; e < (gsize) job->n_heads * job->n_heads; e++)
+          qks_matrix_free (job->shared[s][e]);
+      g_clear_pointer (&job->shared[s], g_free);
+      g_clear_pointer (&job->rep[s], g_free);
+    }
 }
 
 /* Runs @job, whose sets, Grams and angle sets are filled in: allocates
@@ -395,8 +567,12 @@ layer_job_run (LayerJob  *job,
   for (guint a = 0; a < job->n_angle_sets; a++)
     job->angles[a] = angles_new (H, (guint) job->sets[job->angle_sets[a]].width);
 
-  qks_parallel_for (H, layer_heads, job);
-  ok = take_error (job, error);
+  ok = compute_shared_blocks (job, error);
+  if (ok)
+    {
+      qks_parallel_for (H, layer_heads, job);
+      ok = take_error (job, error);
+    }
 
   if (ok)
     {
@@ -415,7 +591,11 @@ layer_job_run (LayerJob  *job,
       qks_parallel_for (n_pairs, layer_pairs, job);
       ok = take_error (job, error);
     }
+  for (guint a = 0; ok && a < job->n_angle_sets; a++)
+    if (job->rep[job->angle_sets[a]] != NULL)
+      copy_repeated_angles (job, a);
 
+  free_shared_blocks (job);
   for (gsize m = 0; m < (gsize) job->n_angle_sets * H; m++)
     qks_matrix_free (whiten[m]);
   job->whiten = NULL;
