@@ -202,6 +202,7 @@ typedef struct
 
   GMutex                 mutex;       /* guards what follows, and the adapter */
   guint                  next;
+  guint                  end;         /* of this round's layers */
   guint                  done;
   gboolean               failed;
   QksSnapshot          **parts;
@@ -219,8 +220,8 @@ report_progress (LayerWork *work)
   work->progress ((double) work->done / work->n_layers, message, work->user_data);
 }
 
-/* One thread's share: it takes the next layer until none is left, so a
- * slow layer does not hold back the others' threads. */
+/* One thread's share: it takes the next layer of the round until none is
+ * left. */
 static void
 analyze_layers (gsize    begin,
                 gsize    end,
@@ -237,7 +238,7 @@ analyze_layers (gsize    begin,
       gboolean ok;
 
       g_mutex_lock (&work->mutex);
-      if (work->failed || work->next >= work->n_layers)
+      if (work->failed || work->next >= work->end)
         {
           g_mutex_unlock (&work->mutex);
           return;
@@ -310,11 +311,20 @@ qks_checkpoint_analyze (QksDiagContext         *context,
   work.parts = g_new0 (QksSnapshot *, MAX (n_layers, 1));
   work.errors = g_new0 (GError *, MAX (n_layers, 1));
   report_progress (&work);
-  /* One share per thread; each then takes layers as it goes. */
+  /* A round of one layer per thread at a time: between rounds the loop
+   * lock is free, so that training in the same process (the app) is held
+   * up for a round at most, not for the whole checkpoint. */
   if (threads > 1 && n_layers > 1)
-    qks_parallel_for (MIN (threads, n_layers), analyze_layers, &work);
+    for (work.end = 0; work.end < n_layers && !work.failed;)
+      {
+        work.end = MIN (work.end + threads, n_layers);
+        qks_parallel_for (threads, analyze_layers, &work);
+      }
   else
-    analyze_layers (0, 1, 0, &work);
+    {
+      work.end = n_layers;
+      analyze_layers (0, 1, 0, &work);
+    }
   g_mutex_clear (&work.mutex);
 
   /* In layer order, whatever order the threads finished in; the first
