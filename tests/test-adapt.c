@@ -15,6 +15,7 @@
 #include "qks-diag.h"
 #include "qks-hf-config.h"
 #include "qks-model-files.h"
+#include "qks-parallel.h"
 #include "qks-rng.h"
 #include "qks-safetensors.h"
 
@@ -836,6 +837,54 @@ test_planted_spike (void)
     }
 }
 
+/* Layers analysed on two threads give what one thread gives, in layer
+ * order: the same rows, and values equal to the rounding of BLAS. */
+static void
+test_layers_in_parallel (void)
+{
+  g_autofree char *dir = make_tmp ();
+  g_autoptr(Llama) m = llama_new (5, 32, 4, 2, 8, QKS_DTYPE_F32, 41);
+  g_autoptr(QksAdapter) adapter = NULL;
+  g_autoptr(QksSnapshot) serial = NULL;
+  g_autoptr(QksSnapshot) parallel = NULL;
+  guint threads = qks_parallel_get_threads ();
+
+  llama_write (m, dir, FALSE);
+  adapter = open_ok (dir);
+  for (guint t = 1; t <= 2; t++)
+    {
+      g_autoptr(QksDiagContext) context = quick_context ();
+      g_autoptr(GError) error = NULL;
+
+      qks_parallel_set_threads (t);
+      *(t == 1 ? &serial : &parallel) = qks_checkpoint_analyze (context, adapter, 0, NULL, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  qks_parallel_set_threads (threads);
+
+  g_assert_cmpuint (serial->metrics->len, ==, parallel->metrics->len);
+  g_assert_cmpuint (serial->spectra->len, ==, parallel->spectra->len);
+  for (guint i = 0; i < serial->metrics->len; i++)
+    {
+      const QksMetricRow *a = &g_array_index (serial->metrics, QksMetricRow, i);
+      const QksMetricRow *b = &g_array_index (parallel->metrics, QksMetricRow, i);
+
+      g_assert_cmpuint (a->layer, ==, b->layer);
+      g_assert_cmpint (a->head, ==, b->head);
+      g_assert_cmpint (a->form, ==, b->form);
+      g_assert_cmpstr (a->name, ==, b->name);
+      if (isfinite (a->value))
+        g_assert_cmpfloat (fabs (a->value - b->value), <=, 1e-9 * MAX (fabs (a->value), 1.0));
+      else
+        g_assert_cmpint (isnan (a->value), ==, isnan (b->value));
+    }
+  /* Layer by layer, in order. */
+  for (guint i = 1; i < parallel->metrics->len; i++)
+    g_assert_cmpuint (g_array_index (parallel->metrics, QksMetricRow, i - 1).layer, <=,
+                      g_array_index (parallel->metrics, QksMetricRow, i).layer);
+  remove_tree (dir);
+}
+
 /* Errors ------------------------------------------------------------------ */
 
 static void
@@ -1181,6 +1230,7 @@ main (int    argc,
   g_test_add_func ("/adapt/metrics/identical-heads", test_identical_heads_have_no_diversity);
   g_test_add_func ("/adapt/metrics/gqa-sharing-flags", test_gqa_sharing_flags);
   g_test_add_func ("/adapt/metrics/planted-spike", test_planted_spike);
+  g_test_add_func ("/adapt/metrics/layers-in-parallel", test_layers_in_parallel);
   g_test_add_func ("/adapt/errors/unknown-layout", test_unknown_layout_lists_names);
   g_test_add_func ("/adapt/errors/missing-shard", test_missing_shard);
   g_test_add_func ("/adapt/errors/malformed-config", test_malformed_config);
