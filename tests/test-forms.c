@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <math.h>
+#include <string.h>
 
 #include "qks-forms.h"
 #include "qks-model.h"
@@ -169,6 +170,38 @@ test_forms_shared_groups (void)
     }
 }
 
+/* A head with a query row of zeros (rank d_h − 1): UᵀU has a zero pivot,
+ * so its R comes from Householder QR; the spectrum still matches the dense
+ * one, with the lost value at zero. */
+static void
+test_forms_rank_deficient_head (void)
+{
+  g_autoptr(QksAttnHeads) heads = heads_of (QKS_ATTN_MHA, 7);
+  QksMatrix *w_q = heads->w_q[1];
+  g_autoptr(GPtrArray) forms = NULL;
+  const QksForm *form = NULL;
+  QksFormSpectrum spectrum;
+  g_autoptr(QksMatrix) dense = NULL;
+  g_autofree double *s = NULL;
+
+  memset (w_q->data + w_q->cols, 0, w_q->cols * sizeof (double));
+  forms = qks_forms_from_heads (heads, FALSE, FALSE);
+  for (guint i = 0; i < forms->len && form == NULL; i++)
+    if (((const QksForm *) forms->pdata[i])->head == 1)
+      form = forms->pdata[i];
+  g_assert_nonnull (form);
+  dense = qks_form_dense (form);
+  s = g_new (double, dense->cols);
+  g_assert_true (qks_matrix_svd (dense, s, NULL, NULL, NULL));
+  g_assert_true (qks_form_spectrum (form, &spectrum, NULL, NULL));
+  g_assert_cmpuint (spectrum.rank, ==, heads->d_qk);
+  for (guint j = 0; j < spectrum.rank; j++)
+    g_assert_cmpfloat (fabs (spectrum.singular_values[j] * spectrum.singular_values[j] - s[j] * s[j]),
+                       <=, 1e-12 * s[0] * s[0]);
+  g_assert_cmpfloat (spectrum.singular_values[spectrum.rank - 1], <, 1e-6 * s[0]);
+  qks_form_spectrum_clear (&spectrum);
+}
+
 int
 main (int    argc,
       char **argv)
@@ -179,6 +212,7 @@ main (int    argc,
   g_test_add_func ("/forms/mla-rank", test_forms_mla_rank);
   g_test_add_func ("/forms/rope-part", test_forms_rope_part);
   g_test_add_func ("/forms/shared-groups", test_forms_shared_groups);
+  g_test_add_func ("/forms/rank-deficient-head", test_forms_rank_deficient_head);
 
   return g_test_run ();
 }
