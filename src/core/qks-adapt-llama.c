@@ -146,17 +146,25 @@ llama_load_layer (QksAdapter  *self,
   for (guint h = 0; h < H; h++)
     {
       gsize group_row = (gsize) (h * G / H) * d_h;
+      /* The group's keys and values were read for the head before. */
+      gboolean repeat = h > 0 && h * G / H == (h - 1) * G / H;
 
       if (!qks_adapt_read (self, q, (gsize) h * d_h, 0, QKS_NO_TRANSPOSE, heads->w_q[h], error) ||
-          !qks_adapt_read (self, k, group_row, 0, QKS_NO_TRANSPOSE, heads->w_k[h], error) ||
-          !qks_adapt_read (self, v, group_row, 0, QKS_NO_TRANSPOSE, heads->w_v[h], error) ||
           !qks_adapt_read (self, o, 0, (gsize) h * d_h, QKS_NO_TRANSPOSE, heads->w_o[h], error))
         return NULL;
       if (s->qk_norm)
+        qks_adapt_scale_rows (heads->w_q[h], q_gains);
+      if (repeat)
         {
-          qks_adapt_scale_rows (heads->w_q[h], q_gains);
-          qks_adapt_scale_rows (heads->w_k[h], k_gains);
+          qks_matrix_copy_into (heads->w_k[h], heads->w_k[h - 1]);
+          qks_matrix_copy_into (heads->w_v[h], heads->w_v[h - 1]);
+          continue;
         }
+      if (!qks_adapt_read (self, k, group_row, 0, QKS_NO_TRANSPOSE, heads->w_k[h], error) ||
+          !qks_adapt_read (self, v, group_row, 0, QKS_NO_TRANSPOSE, heads->w_v[h], error))
+        return NULL;
+      if (s->qk_norm)
+        qks_adapt_scale_rows (heads->w_k[h], k_gains);
     }
 
   qks_adapt_set_gqa_chains (heads, G);

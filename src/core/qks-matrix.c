@@ -76,6 +76,21 @@ qks_matrix_copy (const QksMatrix *matrix)
 }
 
 /**
+ * qks_matrix_copy_into:
+ * @dest: a matrix of @src's shape
+ *
+ * Copies @src's entries into @dest.
+ */
+void
+qks_matrix_copy_into (QksMatrix       *dest,
+                      const QksMatrix *src)
+{
+  g_return_if_fail (dest->rows == src->rows && dest->cols == src->cols);
+
+  memcpy (dest->data, src->data, src->rows * src->cols * sizeof (double));
+}
+
+/**
  * qks_matrix_equal:
  *
  * Returns: whether @a and @b have the same shape and the same entries, bit
