@@ -522,16 +522,22 @@ check_collapse (QksDiagContext *self,
 /* a.6: the symmetric share of a QK form's energy, from the form itself
  * when it was formed (O(d²)), else from its thin factors (O(w² d)). */
 static gboolean
-symmetric_energy (const QksForm    *form,
-                  const QksMatrix  *dense,
-                  double           *fraction,
-                  GError          **error)
+symmetric_energy (const QksForm          *form,
+                  const QksFormSpectrum  *spectrum,
+                  const QksMatrix        *dense,
+                  double                 *fraction,
+                  GError                **error)
 {
+  double norm2 = 0.0;
+
   if (dense != NULL)
     return qks_symmetric_energy_of_matrix (dense, fraction, error);
-  return qks_symmetric_energy_fraction (form->u.matrix, form->u.transposed ? QKS_TRANSPOSE : QKS_NO_TRANSPOSE,
-                                        form->v.matrix, form->v.transposed ? QKS_TRANSPOSE : QKS_NO_TRANSPOSE,
-                                        fraction, error);
+  /* ‖B‖_F² is the sum of its squared singular values, known already. */
+  for (guint i = 0; i < spectrum->rank; i++)
+    norm2 += spectrum->singular_values[i] * spectrum->singular_values[i];
+  return qks_symmetric_energy_with_norm (form->u.matrix, form->u.transposed ? QKS_TRANSPOSE : QKS_NO_TRANSPOSE,
+                                         form->v.matrix, form->v.transposed ? QKS_TRANSPOSE : QKS_NO_TRANSPOSE,
+                                         norm2, fraction, error);
 }
 
 static gboolean
@@ -580,7 +586,7 @@ diagnose_layer (QksDiagContext      *self,
         {
           double symmetric;
 
-          if (!symmetric_energy (form, dense, &symmetric, error))
+          if (!symmetric_energy (form, &spectrum, dense, &symmetric, error))
             {
               qks_form_spectrum_clear (&spectrum);
               return FALSE;

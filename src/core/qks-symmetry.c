@@ -49,6 +49,25 @@ factor_product (const QksMatrix  *a,
                               b, transpose_b, error);
 }
 
+static gboolean
+check_widths (const QksMatrix  *left,
+              QksTranspose      transpose_left,
+              const QksMatrix  *right,
+              QksTranspose      transpose_right,
+              GError          **error)
+{
+  gsize left_k = transpose_left == QKS_TRANSPOSE ? left->rows : left->cols;
+  gsize right_k = transpose_right == QKS_TRANSPOSE ? right->rows : right->cols;
+
+  if (left_k != right_k)
+    {
+      g_set_error (error, QKS_MATRIX_ERROR, QKS_MATRIX_ERROR_SHAPE,
+                   "A form L Rᵀ needs factors of one width, not %zu and %zu", left_k, right_k);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /**
  * qks_symmetric_energy_fraction:
  * @left: L = op(@left), d × k
@@ -68,24 +87,38 @@ qks_symmetric_energy_fraction (const QksMatrix  *left,
 {
   g_autoptr(QksMatrix) ll = NULL;
   g_autoptr(QksMatrix) rr = NULL;
+
+  if (!check_widths (left, transpose_left, right, transpose_right, error) ||
+      (ll = factor_product (left, transpose_left, left, transpose_left, error)) == NULL ||
+      (rr = factor_product (right, transpose_right, right, transpose_right, error)) == NULL)
+    return FALSE;
+
+  return qks_symmetric_energy_with_norm (left, transpose_left, right, transpose_right,
+                                         frobenius_inner (ll, rr, FALSE), fraction, error);
+}
+
+/**
+ * qks_symmetric_energy_with_norm:
+ * @norm2: ‖M‖_F², known already (the sum of M's squared singular values)
+ *
+ * qks_symmetric_energy_fraction() with one k × k product instead of three.
+ */
+gboolean
+qks_symmetric_energy_with_norm (const QksMatrix  *left,
+                                QksTranspose      transpose_left,
+                                const QksMatrix  *right,
+                                QksTranspose      transpose_right,
+                                double            norm2,
+                                double           *fraction,
+                                GError          **error)
+{
   g_autoptr(QksMatrix) rl = NULL;
-  gsize left_k = transpose_left == QKS_TRANSPOSE ? left->rows : left->cols;
-  gsize right_k = transpose_right == QKS_TRANSPOSE ? right->rows : right->cols;
-  double norm2, trace_square;
+  double trace_square;
 
-  if (left_k != right_k)
-    {
-      g_set_error (error, QKS_MATRIX_ERROR, QKS_MATRIX_ERROR_SHAPE,
-                   "A form L Rᵀ needs factors of one width, not %zu and %zu", left_k, right_k);
-      return FALSE;
-    }
-
-  if ((ll = factor_product (left, transpose_left, left, transpose_left, error)) == NULL ||
-      (rr = factor_product (right, transpose_right, right, transpose_right, error)) == NULL ||
+  if (!check_widths (left, transpose_left, right, transpose_right, error) ||
       (rl = factor_product (right, transpose_right, left, transpose_left, error)) == NULL)
     return FALSE;
 
-  norm2 = frobenius_inner (ll, rr, FALSE);
   trace_square = frobenius_inner (rl, rl, TRUE);
   *fraction = norm2 > 0.0 ? CLAMP (0.5 * (1.0 + trace_square / norm2), 0.0, 1.0) : 1.0;
   return TRUE;

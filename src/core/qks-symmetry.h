@@ -18,6 +18,13 @@ gboolean  qks_symmetric_energy_fraction  (const QksMatrix       *left,
                                           QksTranspose           transpose_right,
                                           double                *fraction,
                                           GError               **error);
+gboolean  qks_symmetric_energy_with_norm (const QksMatrix       *left,
+                                          QksTranspose           transpose_left,
+                                          const QksMatrix       *right,
+                                          QksTranspose           transpose_right,
+                                          double                 norm2,
+                                          double                *fraction,
+                                          GError               **error);
 gboolean  qks_symmetric_energy_of_matrix (const QksMatrix       *matrix,
                                           double                *fraction,
                                           GError               **error);
