@@ -16,8 +16,11 @@
  * keeps libm's functions. */
 
 /* Hot elementwise loops get an AVX2 clone beside the baseline x86-64
- * one, chosen at load time; OpenBLAS dispatches its kernels the same way. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__)
+ * one, chosen at load time; OpenBLAS dispatches its kernels the same way.
+ * Not under ThreadSanitizer, whose instrumented resolvers run before it is
+ * set up and crash the program at load. */
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) && defined(__linux__) && \
+    !defined(__SANITIZE_THREAD__)
 # define QKS_VECTOR_CLONES __attribute__ ((target_clones ("avx2", "default")))
 #else
 # define QKS_VECTOR_CLONES
