@@ -242,7 +242,10 @@ qks_forms_from_heads (const QksAttnHeads *heads,
   guint rope_chain[4] = { d, q_latent ? heads->head_chain[1] : d_rope, q_latent ? d_rope : d, d };
   guint rope_chain_length = q_latent ? 4 : 3;
   guint cross_chain[3] = { d_qk, d, d_qk };
+  /* GQA's groups: each one's first head, keys and values. */
   g_autofree guint *first = g_new (guint, MAX (H, 1));
+  g_autofree QksMatrix **keys = g_new (QksMatrix *, MAX (H, 1));
+  g_autofree QksMatrix **values = g_new (QksMatrix *, MAX (H, 1));
   guint G;
 
   for (guint h = 0; h < H; h++)
@@ -274,14 +277,16 @@ qks_forms_from_heads (const QksAttnHeads *heads,
     }
 
   G = kv_groups (heads, first);
+  for (guint g = 0; g < G; g++)
+    {
+      keys[g] = heads->w_k[first[g]];
+      values[g] = heads->w_v[first[g]];
+    }
   if (G > 0)
     {
       /* Σ_h W_Q,hᵀ W_K,g(h) = Σ_g (Σ_{h∈g} W_Q,h)ᵀ W_K,g: G·d_h wide, not H·d_h. */
-      g_autofree QksMatrix **keys = g_new (QksMatrix *, G);
       QksMatrix **query_sums = sum_by_group (heads, heads->w_q, G);
 
-      for (guint g = 0; g < G; g++)
-        keys[g] = heads->w_k[first[g]];
       new_form (forms, QKS_FORM_QK, QKS_WHOLE_LAYER, owned (rows_of (stack_rows (query_sums, G, FALSE))),
                 owned (rows_of (stack_rows (keys, G, FALSE))), heads->layer_chain,
                 heads->layer_chain_length);
@@ -318,11 +323,8 @@ qks_forms_from_heads (const QksAttnHeads *heads,
       /* C = W^Q W^Kᵀ with each group's keys repeated H/G times: the same
        * non-zero singular values as W^Q [W_K,g]ᵀ, times √(H/G). */
       guint layer_cross[3] = { H * d_qk, d, G * d_qk };
-      g_autofree QksMatrix **keys = g_new (QksMatrix *, G);
       QksForm *form;
 
-      for (guint g = 0; g < G; g++)
-        keys[g] = heads->w_k[first[g]];
       form = new_form (forms, QKS_FORM_CROSS_GRAM, QKS_WHOLE_LAYER, owned (columns_of (stack_rows (heads->w_q, H, FALSE))),
                        owned (columns_of (stack_rows (keys, G, FALSE))), layer_cross, 3);
       form->v_copies = H / G;
@@ -339,11 +341,8 @@ qks_forms_from_heads (const QksAttnHeads *heads,
     {
       /* Σ_h W_O,h W_V,g(h) = Σ_g (Σ_{h∈g} W_O,h) W_V,g. */
       guint layer_ov[3] = { d, G * d_v, d };
-      g_autofree QksMatrix **values = g_new (QksMatrix *, G);
       QksMatrix **output_sums = sum_by_group (heads, heads->w_o, G);
 
-      for (guint g = 0; g < G; g++)
-        values[g] = heads->w_v[first[g]];
       new_form (forms, QKS_FORM_OV, QKS_WHOLE_LAYER, owned (columns_of (stack_columns (output_sums, G))),
                 owned (rows_of (stack_rows (values, G, FALSE))), layer_ov, 3);
       free_matrices (output_sums, G);
