@@ -278,6 +278,13 @@ test_window_live_run (void)
   }
   /* Redraws are coalesced: far fewer rebuilds than training steps. */
   g_assert_cmpuint (qks_figure_page_get_n_rebuilds (spectra), <, 60);
+  /* And a page whose run no longer changes is not made again. */
+  {
+    guint rebuilds = qks_figure_page_get_n_rebuilds (spectra);
+
+    run_frames (500);
+    g_assert_cmpuint (qks_figure_page_get_n_rebuilds (spectra), ==, rebuilds);
+  }
 
   qks_window_show_page (window, "training");
   run_frames (300);

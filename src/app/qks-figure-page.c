@@ -283,6 +283,10 @@ qks_figure_page_set_slot_figure (QksFigurePage *self,
   g_return_if_fail (qks_figure_lookup (figure_name) != NULL);
 
   slot = priv->slots->pdata[slot_index];
+  /* The select() vfunc calls this at every rebuild: only a change may
+   * ask for another, or the page would rebuild at every frame. */
+  if (g_strcmp0 (slot->figure_name, figure_name) == 0)
+    return;
   g_free (slot->figure_name);
   slot->figure_name = g_strdup (figure_name);
   qks_figure_page_invalidate (self);
