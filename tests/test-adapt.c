@@ -1197,20 +1197,65 @@ on_analyzed (GObject      *source,
   g_assert_no_error (error);
 }
 
+/* Progress of an analysis in the background: on the caller's thread, in
+ * order, and never after the result. */
+typedef struct
+{
+  GThread     *thread;
+  QksSnapshot *snapshot;
+  double       last;
+  guint        calls;
+  guint        after_result;
+  gboolean     freed;
+} AsyncProgress;
+
+static void
+async_progress (double      fraction,
+                const char *message,
+                gpointer    user_data)
+{
+  AsyncProgress *p = user_data;
+
+  g_assert_true (g_thread_self () == p->thread);
+  g_assert_cmpfloat (fraction, >=, p->last);
+  g_assert_cmpfloat (fraction, <=, 1.0);
+  p->last = fraction;
+  p->calls++;
+  p->after_result += p->snapshot != NULL;
+}
+
+static void
+async_progress_free (gpointer user_data)
+{
+  ((AsyncProgress *) user_data)->freed = TRUE;
+}
+
 static void
 test_analyze_async (void)
 {
   g_autofree char *dir = make_tmp ();
-  g_autoptr(Llama) m = llama_new (1, 16, 2, 1, 8, QKS_DTYPE_F32, 4);
+  g_autoptr(Llama) m = llama_new (6, 16, 2, 1, 8, QKS_DTYPE_F32, 4);
   g_autoptr(QksDiagContext) context = quick_context ();
   QksSnapshot *snapshot = NULL;
+  AsyncProgress p = { g_thread_self () };
 
   llama_write (m, dir, FALSE);
-  qks_checkpoint_analyze_async (context, dir, 42, NULL, on_analyzed, &snapshot);
+  qks_checkpoint_analyze_async (context, dir, 42, NULL, NULL, NULL, NULL, on_analyzed, &snapshot);
   while (snapshot == NULL)
     g_main_context_iteration (NULL, TRUE);
   g_assert_cmpuint (snapshot->step, ==, 42);
   qks_snapshot_free (snapshot);
+
+  qks_checkpoint_analyze_async (context, dir, 43, async_progress, &p, async_progress_free, NULL,
+                                on_analyzed, &p.snapshot);
+  while (p.snapshot == NULL || !p.freed)
+    g_main_context_iteration (NULL, TRUE);
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (p.snapshot->step, ==, 43);
+  g_assert_cmpuint (p.calls, >=, 1);
+  g_assert_cmpuint (p.after_result, ==, 0);
+  qks_snapshot_free (p.snapshot);
   remove_tree (dir);
 }
 

@@ -582,7 +582,8 @@ test_window_layer_opens_its_heads (void)
 
 /* A small LLaMA-layout model's safetensors bytes (GQA, random weights). */
 static GBytes *
-llama_bytes (guint64 seed)
+llama_bytes (guint64 seed,
+             guint   n_layers)
 {
   g_autoptr(QksSafetensorsWriter) writer = qks_safetensors_writer_new ();
   g_autoptr(GPtrArray) arrays = g_ptr_array_new_with_free_func (g_free);
@@ -593,7 +594,7 @@ llama_bytes (guint64 seed)
   QksRng rng;
 
   qks_rng_init (&rng, seed);
-  for (guint l = 0; l < CK_LAYERS; l++)
+  for (guint l = 0; l < n_layers; l++)
     for (guint p = 0; p < G_N_ELEMENTS (parts); p++)
       {
         g_autofree char *name = g_strdup_printf ("model.layers.%u.self_attn.%s.weight", l, parts[p].name);
@@ -623,9 +624,10 @@ write_bytes (const char *path,
  * @length less than the file, the weights are cut short there, as a
  * writer caught halfway leaves them. */
 static void
-write_checkpoint (const char *folder,
-                  guint       step,
-                  gsize       length)
+write_model (const char *folder,
+             guint       step,
+             guint       n_layers,
+             gsize       length)
 {
   g_autofree char *name = g_strdup_printf ("checkpoint-%u", step);
   g_autofree char *dir = g_build_filename (folder, name, NULL);
@@ -634,12 +636,20 @@ write_checkpoint (const char *folder,
   g_autofree char *config = g_strdup_printf ("{\"model_type\": \"llama\", \"hidden_size\": %u, "
                                              "\"num_hidden_layers\": %u, \"num_attention_heads\": %u, "
                                              "\"num_key_value_heads\": %u, \"head_dim\": %u}",
-                                             CK_D, CK_LAYERS, CK_HEADS, CK_GROUPS, CK_HEAD);
-  g_autoptr(GBytes) model = llama_bytes (step);
+                                             CK_D, n_layers, CK_HEADS, CK_GROUPS, CK_HEAD);
+  g_autoptr(GBytes) model = llama_bytes (step, n_layers);
 
   g_assert_cmpint (g_mkdir_with_parents (dir, 0755), ==, 0);
   g_assert_true (g_file_set_contents (config_path, config, -1, NULL));
   write_bytes (model_path, model, MIN (length, g_bytes_get_size (model)));
+}
+
+static void
+write_checkpoint (const char *folder,
+                  guint       step,
+                  gsize       length)
+{
+  write_model (folder, step, CK_LAYERS, length);
 }
 
 static gboolean
@@ -758,6 +768,56 @@ test_window_checkpoints (void)
   }
 }
 
+/* The first of the checkpoints is under way, some of its layers done. */
+static gboolean
+first_checkpoint_under_way (gpointer data)
+{
+  guint done, total;
+  double fraction = qks_checkpoint_watch_get_progress (data, &done, &total);
+
+  return qks_checkpoint_watch_is_busy (data) && done == 0 && fraction > 0;
+}
+
+static gboolean
+analysis_ended (gpointer data)
+{
+  return !qks_checkpoint_watch_is_busy (data);
+}
+
+/* A long analysis shows how far it is, layer by layer, and Stop ends it,
+ * keeping what was analysed. */
+static void
+test_window_stop_checkpoints (void)
+{
+  g_autofree char *folder = g_build_filename (data_dir, "long", NULL);
+  g_autoptr(GFile) file = g_file_new_for_path (folder);
+  QksTimeline *timeline = qks_window_get_timeline (window);
+  QksCheckpointWatch *watch;
+  guint done, total, n_steps;
+  double fraction;
+
+  for (guint step = 100; step <= 300; step += 100)
+    write_model (folder, step, 24, G_MAXSIZE);
+  g_assert_true (qks_window_open_file (window, file, FALSE));
+  watch = qks_session_get_checkpoints (qks_window_get_session (window));
+  g_assert_nonnull (watch);
+
+  iterate_until (first_checkpoint_under_way, watch);
+  fraction = qks_checkpoint_watch_get_progress (watch, &done, &total);
+  g_test_message ("stopped at %.3f of %u checkpoints", fraction, total);
+  g_assert_cmpuint (total, ==, 3);
+  g_assert_cmpfloat (fraction, <, 1.0 / 3);
+
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (window), "win.stop", NULL));
+  g_assert_true (qks_checkpoint_watch_is_stopped (watch));
+  iterate_until (analysis_ended, watch);
+  n_steps = qks_timeline_get_n_steps (timeline);
+  g_assert_cmpuint (n_steps, <=, 1);
+  run_frames (300);
+  g_assert_cmpuint (qks_timeline_get_n_steps (timeline), ==, n_steps);
+  g_assert_null (take_error_dialog ());
+}
+
 int
 main (int    argc,
       char **argv)
@@ -792,6 +852,7 @@ main (int    argc,
   g_test_add_func ("/window/nan-reaches-a-dialog", test_window_nan_reaches_a_dialog);
   g_test_add_func ("/window/full-disk-reaches-a-dialog", test_window_full_disk_reaches_a_dialog);
   g_test_add_func ("/window/checkpoints", test_window_checkpoints);
+  g_test_add_func ("/window/stop-checkpoints", test_window_stop_checkpoints);
   status = g_test_run ();
 
   gtk_window_destroy (GTK_WINDOW (window));

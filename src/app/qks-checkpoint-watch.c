@@ -36,9 +36,11 @@ struct _QksCheckpointWatch
   GQueue           pending;       /* QksCheckpointEntry * */
   QksCheckpointEntry *current;    /* being analysed */
   gboolean         busy;
+  gboolean         stopped;
   guint            rescan_id;
   guint            n_done;
   guint            n_total;
+  double           current_fraction; /* of the checkpoint being analysed */
 };
 
 G_DEFINE_FINAL_TYPE (QksCheckpointWatch, qks_checkpoint_watch, G_TYPE_OBJECT)
@@ -99,9 +101,11 @@ on_analysed (GObject      *source,
   QksCheckpointEntry *current = g_steal_pointer (&self->current);
 
   self->busy = FALSE;
+  self->current_fraction = 0.0;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) || current == NULL)
     {
       g_clear_pointer (&current, entry_free);
+      g_signal_emit (self, signals[PROGRESS_CHANGED], 0);
       return;
     }
 
@@ -137,6 +141,18 @@ on_analysed (GObject      *source,
   process_next (self);
 }
 
+/* A checkpoint's layers, as they are analysed. */
+static void
+on_checkpoint_progress (double      fraction,
+                        const char *message,
+                        gpointer    user_data)
+{
+  QksCheckpointWatch *self = user_data;
+
+  self->current_fraction = fraction;
+  g_signal_emit (self, signals[PROGRESS_CHANGED], 0);
+}
+
 static void
 process_next (QksCheckpointWatch *self)
 {
@@ -148,8 +164,9 @@ process_next (QksCheckpointWatch *self)
     return;
   self->busy = TRUE;
   self->current = entry;
-  qks_checkpoint_analyze_async (self->context, entry->path, entry->step, self->cancellable,
-                                on_analysed, g_object_ref (self));
+  qks_checkpoint_analyze_async (self->context, entry->path, entry->step,
+                                on_checkpoint_progress, g_object_ref (self), g_object_unref,
+                                self->cancellable, on_analysed, g_object_ref (self));
   g_signal_emit (self, signals[PROGRESS_CHANGED], 0);
 }
 
@@ -281,13 +298,35 @@ qks_checkpoint_watch_is_busy (QksCheckpointWatch *self)
   return self->busy || !g_queue_is_empty (&self->pending);
 }
 
-void
+/**
+ * qks_checkpoint_watch_get_progress:
+ * @done: (out): the checkpoints analysed
+ * @total: (out): the checkpoints found
+ *
+ * Returns: how far the analysis is in all, from 0 to 1, counting the
+ *   layers of the checkpoint under way
+ */
+double
 qks_checkpoint_watch_get_progress (QksCheckpointWatch *self,
                                    guint              *done,
                                    guint              *total)
 {
   *done = self->n_done;
   *total = self->n_total;
+  if (self->n_total == 0)
+    return 0.0;
+  return MIN ((self->n_done + (self->busy ? self->current_fraction : 0.0)) / self->n_total, 1.0);
+}
+
+/**
+ * qks_checkpoint_watch_is_stopped:
+ *
+ * Returns: whether qks_checkpoint_watch_cancel() stopped the analysis
+ */
+gboolean
+qks_checkpoint_watch_is_stopped (QksCheckpointWatch *self)
+{
+  return self->stopped;
 }
 
 /**
@@ -298,6 +337,7 @@ qks_checkpoint_watch_get_progress (QksCheckpointWatch *self,
 void
 qks_checkpoint_watch_cancel (QksCheckpointWatch *self)
 {
+  self->stopped = TRUE;
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->rescan_id, g_source_remove);
   if (self->monitor != NULL)

@@ -23,9 +23,10 @@ QksCheckpointWatch *qks_checkpoint_watch_new           (const char           *pa
                                                         GError              **error);
 gboolean            qks_checkpoint_watch_is_series     (QksCheckpointWatch   *self);
 gboolean            qks_checkpoint_watch_is_busy       (QksCheckpointWatch   *self);
-void                qks_checkpoint_watch_get_progress  (QksCheckpointWatch   *self,
+double              qks_checkpoint_watch_get_progress  (QksCheckpointWatch   *self,
                                                         guint                *done,
                                                         guint                *total);
+gboolean            qks_checkpoint_watch_is_stopped    (QksCheckpointWatch   *self);
 void                qks_checkpoint_watch_cancel        (QksCheckpointWatch   *self);
 
 G_END_DECLS

@@ -170,9 +170,15 @@ update_checkpoint_status (QksWindow          *self,
   g_autofree char *text = NULL;
   guint done, total;
   gboolean busy = qks_checkpoint_watch_is_busy (watch);
+  gboolean stopped = qks_checkpoint_watch_is_stopped (watch);
+  double fraction = qks_checkpoint_watch_get_progress (watch, &done, &total);
 
-  qks_checkpoint_watch_get_progress (watch, &done, &total);
-  if (busy)
+  if (stopped)
+    text = busy ? g_strdup (_("Stopping the analysis…"))
+                : g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "Analysis stopped · %u of %u checkpoint analysed",
+                                                "Analysis stopped · %u of %u checkpoints analysed", total),
+                                   done, total);
+  else if (busy)
     text = g_strdup_printf (_("Analysing checkpoint %u of %u…"), MIN (done + 1, total), total);
   else if (qks_checkpoint_watch_is_series (watch))
     {
@@ -185,8 +191,17 @@ update_checkpoint_status (QksWindow          *self,
     text = g_strdup (_("Checkpoint analysed"));
   gtk_label_set_text (self->status_label, text);
   gtk_widget_set_visible (GTK_WIDGET (self->progress_bar), busy);
-  if (busy && total > 0)
-    gtk_progress_bar_set_fraction (self->progress_bar, (double) done / total);
+  if (busy)
+    gtk_progress_bar_set_fraction (self->progress_bar, fraction);
+}
+
+/* Whether other programs' checkpoints are being analysed, which Stop ends. */
+static gboolean
+analysing_checkpoints (QksWindow *self)
+{
+  QksCheckpointWatch *watch = self->session != NULL ? qks_session_get_checkpoints (self->session) : NULL;
+
+  return watch != NULL && qks_checkpoint_watch_is_busy (watch) && !qks_checkpoint_watch_is_stopped (watch);
 }
 
 static void
@@ -459,7 +474,14 @@ stop_activated (GtkWidget  *widget,
 {
   QksWindow *self = QKS_WINDOW (widget);
 
-  if (self->session != NULL)
+  if (analysing_checkpoints (self))
+    {
+      /* What is analysed so far stays; the folder is no longer watched. */
+      qks_checkpoint_watch_cancel (qks_session_get_checkpoints (self->session));
+      update_status (self);
+      update_actions (self);
+    }
+  else if (self->session != NULL)
     qks_session_stop (self->session);
 }
 
@@ -557,6 +579,7 @@ open_checkpoints (QksWindow  *self,
   watch = qks_session_get_checkpoints (session);
   g_signal_connect_object (watch, "checkpoint-failed", G_CALLBACK (on_checkpoint_failed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (watch, "progress-changed", G_CALLBACK (update_status), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (watch, "progress-changed", G_CALLBACK (update_actions), self, G_CONNECT_SWAPPED);
   update_status (self);
   if (uri != NULL)
     gtk_recent_manager_add_item (gtk_recent_manager_get_default (), uri);
@@ -1047,11 +1070,12 @@ update_actions (QksWindow *self)
   gboolean training = state == QKS_SESSION_RUNNING || state == QKS_SESSION_PAUSED;
   gboolean on_run_page = g_strcmp0 (gtk_stack_get_visible_child_name (self->main_stack), "run") == 0;
   gboolean has_run = self->session != NULL;
+  gboolean analysing = analysing_checkpoints (self);
 
   gtk_widget_action_set_enabled (widget, "win.start",
                                  !training && on_run_page && qks_setup_pane_get_valid (self->setup_pane));
   gtk_widget_action_set_enabled (widget, "win.pause", training);
-  gtk_widget_action_set_enabled (widget, "win.stop", training);
+  gtk_widget_action_set_enabled (widget, "win.stop", training || analysing);
   gtk_widget_action_set_enabled (widget, "win.save-as",
                                  has_run && qks_session_get_run_path (self->session) != NULL);
   gtk_widget_action_set_enabled (widget, "win.compare", has_run && n_runs (self) < QKS_MAX_RUNS);
@@ -1068,7 +1092,9 @@ update_actions (QksWindow *self)
   gtk_widget_set_visible (GTK_WIDGET (self->export_menu_button), on_run_page);
   gtk_widget_set_visible (GTK_WIDGET (self->start_button), !training && on_run_page);
   gtk_widget_set_visible (GTK_WIDGET (self->pause_button), training);
-  gtk_widget_set_visible (GTK_WIDGET (self->stop_button), training);
+  gtk_widget_set_visible (GTK_WIDGET (self->stop_button), training || analysing);
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->stop_button),
+                               analysing ? _("Stop the Analysis") : _("Stop Training"));
   gtk_widget_set_visible (GTK_WIDGET (self->setup_button), on_run_page);
   gtk_toggle_button_set_active (self->pause_button, state == QKS_SESSION_PAUSED);
   gtk_widget_set_tooltip_text (GTK_WIDGET (self->pause_button),

@@ -375,12 +375,103 @@ qks_checkpoint_analyze_path (QksDiagContext         *context,
   return qks_checkpoint_analyze (context, adapter, step, progress, user_data, cancellable, error);
 }
 
+/* Progress told on the analysis thread and delivered in the caller's main
+ * context, as GIO's copy progress is: one idle at a time carries the
+ * latest value, and none is delivered once the analysis has returned. */
+typedef struct
+{
+  GMutex                 mutex;
+  QksCheckpointProgress  progress;
+  gpointer               user_data;
+  GDestroyNotify         destroy;
+  GMainContext          *context;
+  double                 fraction;
+  char                  *message;
+  gboolean               scheduled;
+  gboolean               finished;
+} ProgressRelay;
+
+static void
+relay_clear (gpointer data)
+{
+  ProgressRelay *relay = data;
+
+  if (relay->destroy != NULL)
+    relay->destroy (relay->user_data);
+  g_main_context_unref (relay->context);
+  g_free (relay->message);
+  g_mutex_clear (&relay->mutex);
+}
+
+static void
+relay_release (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, relay_clear);
+}
+
+static gboolean
+relay_dispatch (gpointer data)
+{
+  ProgressRelay *relay = data;
+  g_autofree char *message = NULL;
+  double fraction;
+  gboolean finished;
+
+  g_mutex_lock (&relay->mutex);
+  relay->scheduled = FALSE;
+  finished = relay->finished;
+  fraction = relay->fraction;
+  message = g_steal_pointer (&relay->message);
+  g_mutex_unlock (&relay->mutex);
+
+  if (!finished)
+    relay->progress (fraction, message != NULL ? message : "", relay->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+/* A QksCheckpointProgress, on the analysis thread. */
+static void
+relay_post (double      fraction,
+            const char *message,
+            gpointer    data)
+{
+  ProgressRelay *relay = data;
+  gboolean schedule;
+
+  g_mutex_lock (&relay->mutex);
+  relay->fraction = fraction;
+  g_free (relay->message);
+  relay->message = g_strdup (message);
+  schedule = !relay->scheduled && !relay->finished;
+  relay->scheduled = TRUE;
+  g_mutex_unlock (&relay->mutex);
+
+  if (schedule)
+    {
+      GSource *source = g_idle_source_new ();
+
+      g_source_set_priority (source, G_PRIORITY_DEFAULT);
+      g_source_set_callback (source, relay_dispatch, g_atomic_rc_box_acquire (relay), relay_release);
+      g_source_set_static_name (source, "[qkscope] checkpoint progress");
+      g_source_attach (source, relay->context);
+      g_source_unref (source);
+    }
+}
+
 typedef struct
 {
   QksDiagContext *context;
   char           *path;
   guint           step;
+  ProgressRelay  *relay;          /* NULL without a progress callback */
 } AnalyzeData;
+
+static gboolean
+release_in_context (gpointer data)
+{
+  relay_release (data);
+  return G_SOURCE_REMOVE;
+}
 
 static void
 analyze_data_free (gpointer data)
@@ -388,6 +479,14 @@ analyze_data_free (gpointer data)
   AnalyzeData *job = data;
 
   g_free (job->path);
+  /* The task may end on the worker thread; the progress data, which may
+   * hold objects of the caller's (the app's), is freed in its context. */
+  if (job->relay != NULL)
+    {
+      ProgressRelay *relay = g_steal_pointer (&job->relay);
+
+      g_main_context_invoke_full (relay->context, G_PRIORITY_DEFAULT, release_in_context, relay, NULL);
+    }
   g_free (job);
 }
 
@@ -399,9 +498,17 @@ analyze_thread (GTask        *task,
 {
   AnalyzeData *job = task_data;
   GError *error = NULL;
-  QksSnapshot *snapshot = qks_checkpoint_analyze_path (job->context, job->path, job->step, NULL, NULL,
+  QksSnapshot *snapshot = qks_checkpoint_analyze_path (job->context, job->path, job->step,
+                                                       job->relay != NULL ? relay_post : NULL, job->relay,
                                                        cancellable, &error);
 
+  /* Nothing is told after the result. */
+  if (job->relay != NULL)
+    {
+      g_mutex_lock (&job->relay->mutex);
+      job->relay->finished = TRUE;
+      g_mutex_unlock (&job->relay->mutex);
+    }
   if (snapshot == NULL)
     g_task_return_error (task, error);
   else
@@ -412,17 +519,25 @@ analyze_thread (GTask        *task,
  * qks_checkpoint_analyze_async:
  * @context: used on a worker thread until @callback runs: keep it alive and
  *   do not use it elsewhere meanwhile
+ * @progress: (nullable) (scope notified): told how far the analysis is, in
+ *   the thread-default main context of the caller, never after @callback
+ * @progress_data: (closure progress): for @progress
+ * @progress_destroy: (nullable): frees @progress_data once neither @progress
+ *   nor the analysis will use it
  *
  * qks_checkpoint_analyze_path() on a worker thread; @callback runs in the
  * thread-default main context of the caller.
  */
 void
-qks_checkpoint_analyze_async (QksDiagContext      *context,
-                              const char          *path,
-                              guint                step,
-                              GCancellable        *cancellable,
-                              GAsyncReadyCallback  callback,
-                              gpointer             user_data)
+qks_checkpoint_analyze_async (QksDiagContext        *context,
+                              const char            *path,
+                              guint                  step,
+                              QksCheckpointProgress  progress,
+                              gpointer               progress_data,
+                              GDestroyNotify         progress_destroy,
+                              GCancellable          *cancellable,
+                              GAsyncReadyCallback    callback,
+                              gpointer               user_data)
 {
   g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
   AnalyzeData *job = g_new0 (AnalyzeData, 1);
@@ -430,6 +545,17 @@ qks_checkpoint_analyze_async (QksDiagContext      *context,
   job->context = context;
   job->path = g_strdup (path);
   job->step = step;
+  if (progress != NULL)
+    {
+      job->relay = g_atomic_rc_box_new0 (ProgressRelay);
+      g_mutex_init (&job->relay->mutex);
+      job->relay->progress = progress;
+      job->relay->user_data = progress_data;
+      job->relay->destroy = progress_destroy;
+      job->relay->context = g_main_context_ref_thread_default ();
+    }
+  else if (progress_destroy != NULL)
+    progress_destroy (progress_data);
   g_task_set_source_tag (task, qks_checkpoint_analyze_async);
   g_task_set_task_data (task, job, analyze_data_free);
   g_task_run_in_thread (task, analyze_thread);

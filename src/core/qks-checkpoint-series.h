@@ -67,6 +67,9 @@ QksSnapshot *qks_checkpoint_analyze_path        (QksDiagContext         *context
 void         qks_checkpoint_analyze_async       (QksDiagContext         *context,
                                                  const char             *path,
                                                  guint                   step,
+                                                 QksCheckpointProgress   progress,
+                                                 gpointer                progress_data,
+                                                 GDestroyNotify          progress_destroy,
                                                  GCancellable           *cancellable,
                                                  GAsyncReadyCallback     callback,
                                                  gpointer                user_data);
