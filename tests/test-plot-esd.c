@@ -719,6 +719,35 @@ test_esd_grid (void)
     small_svg = qks_test_svg_paths_render (draw_grid, &figure, 120.0, 90.0);
     qks_test_svg_paths_assert_text (small_svg, "The figure is too small for one panel per layer");
   }
+  /* 32 layers, as a 7B model has: a panel too narrow for its title and
+   * "N spikes" shows only the counts that are not 0, not cut words. */
+  {
+    QksPlotEsdData many[32];
+    char titles[32][16];
+    QksPlotEsdGridData crowded = { .title = "QK forms", .panels = many, .n_panels = 32 };
+    g_autoptr(QksTestSvgPaths) crowded_svg = NULL;
+
+    for (guint i = 0; i < 32; i++)
+      {
+        many[i] = forms[i % 3].data;
+        g_snprintf (titles[i], sizeof titles[i], "Layer %u", i);
+        many[i].title = titles[i];
+      }
+    figure.grid = &crowded;
+    crowded_svg = qks_test_svg_paths_render (draw_grid, &figure, 700.0, 480.0);
+    qks_test_svg_paths_assert_text (crowded_svg, "Layer 31");
+    g_assert_false (qks_test_svg_paths_has_text_prefix (crowded_svg, "0 spike"));
+    g_assert_false (qks_test_svg_paths_has_text_prefix (crowded_svg, "1 spike"));
+    g_assert_false (qks_test_svg_paths_has_text_prefix (crowded_svg, "2 spike"));
+    g_assert_false (qks_test_svg_paths_has_text_prefix (crowded_svg, "3 spike"));
+    for (guint i = 0; i < 3; i++)
+      if (forms[i].fit.n_spikes > 0)
+        {
+          g_autofree char *count = g_strdup_printf ("%u", forms[i].fit.n_spikes);
+
+          qks_test_svg_paths_assert_text (crowded_svg, count);
+        }
+  }
 }
 
 /* Reference images --------------------------------------------------------- */

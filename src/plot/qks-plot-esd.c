@@ -1634,10 +1634,22 @@ qks_plot_esd_grid_draw (cairo_t                  *cr,
           g_autofree char *count = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE, "%zu spike", "%zu spikes",
                                                                  p->values.n_spikes),
                                                     p->values.n_spikes);
+          double title_width = 0.0, count_width = 0.0;
 
-          qks_plot_draw_label (theme, cr, QKS_PLOT_FONT_SMALL, count,
-                               p->values.n_spikes > 0 ? &style.spike : &theme->muted,
-                               panel.frame.x + panel.frame.width, cell_y, 1.0, 0.0, frame_width * 0.4, NULL);
+          if (p->data->title != NULL)
+            qks_plot_measure_label (theme, cr, QKS_PLOT_FONT_SMALL, p->data->title, &title_width, NULL);
+          qks_plot_measure_label (theme, cr, QKS_PLOT_FONT_SMALL, count, &count_width, NULL);
+          /* A panel too narrow for both says only a count that is not 0,
+           * in the spikes' colour, rather than cut the words short. */
+          if (title_width + theme->spacing + count_width > frame_width)
+            {
+              g_free (count);
+              count = p->values.n_spikes > 0 ? g_strdup_printf ("%zu", p->values.n_spikes) : NULL;
+            }
+          if (count != NULL)
+            qks_plot_draw_label (theme, cr, QKS_PLOT_FONT_SMALL, count,
+                                 p->values.n_spikes > 0 ? &style.spike : &theme->muted,
+                                 panel.frame.x + panel.frame.width, cell_y, 1.0, 0.0, frame_width * 0.4, NULL);
         }
 
       draw_panel_frame (theme, cr, &panel, &x_ticks, &y_ticks, TRUE);
