@@ -39,27 +39,16 @@ qks_attn_heads_new (guint n_heads,
   return heads;
 }
 
-static void
-free_matrices (QksMatrix **matrices,
-               guint       n)
-{
-  if (matrices == NULL)
-    return;
-  for (guint i = 0; i < n; i++)
-    qks_matrix_free (matrices[i]);
-  g_free (matrices);
-}
-
 void
 qks_attn_heads_free (QksAttnHeads *heads)
 {
   if (heads == NULL)
     return;
-  free_matrices (heads->w_q, heads->n_heads);
-  free_matrices (heads->w_k, heads->n_heads);
-  free_matrices (heads->w_v, heads->n_heads);
-  free_matrices (heads->w_o, heads->n_heads);
-  free_matrices (heads->w_q_rope, heads->n_heads);
+  qks_matrix_free_array (heads->w_q, heads->n_heads);
+  qks_matrix_free_array (heads->w_k, heads->n_heads);
+  qks_matrix_free_array (heads->w_v, heads->n_heads);
+  qks_matrix_free_array (heads->w_o, heads->n_heads);
+  qks_matrix_free_array (heads->w_q_rope, heads->n_heads);
   qks_matrix_free (heads->w_k_rope);
   g_free (heads);
 }

@@ -220,11 +220,7 @@ all_identical (guint             n_heads,
                QksMatrix *const *matrices)
 {
   for (guint h = 1; h < n_heads; h++)
-    if (matrices[h] != matrices[0] &&
-        (matrices[h]->rows != matrices[0]->rows ||
-         matrices[h]->cols != matrices[0]->cols ||
-         memcmp (matrices[h]->data, matrices[0]->data,
-                 matrices[0]->rows * matrices[0]->cols * sizeof (double)) != 0))
+    if (matrices[h] != matrices[0] && !qks_matrix_equal (matrices[h], matrices[0]))
       return FALSE;
   return TRUE;
 }

@@ -168,15 +168,6 @@ sum_by_group (const QksAttnHeads  *heads,
   return sums;
 }
 
-static void
-free_matrices (QksMatrix **matrices,
-               guint       n)
-{
-  for (guint i = 0; i < n; i++)
-    qks_matrix_free (matrices[i]);
-  g_free (matrices);
-}
-
 static guint
 chain_min (const guint *chain,
            guint        length)
@@ -290,7 +281,7 @@ qks_forms_from_heads (const QksAttnHeads *heads,
       new_form (forms, QKS_FORM_QK, QKS_WHOLE_LAYER, owned (rows_of (stack_rows (query_sums, G, FALSE))),
                 owned (rows_of (stack_rows (keys, G, FALSE))), heads->layer_chain,
                 heads->layer_chain_length);
-      free_matrices (query_sums, G);
+      qks_matrix_free_array (query_sums, G);
     }
   else
     new_form (forms, QKS_FORM_QK, QKS_WHOLE_LAYER, owned (rows_of (stack_rows (heads->w_q, H, FALSE))),
@@ -345,7 +336,7 @@ qks_forms_from_heads (const QksAttnHeads *heads,
 
       new_form (forms, QKS_FORM_OV, QKS_WHOLE_LAYER, owned (columns_of (stack_columns (output_sums, G))),
                 owned (rows_of (stack_rows (values, G, FALSE))), layer_ov, 3);
-      free_matrices (output_sums, G);
+      qks_matrix_free_array (output_sums, G);
     }
   else if (with_ov)
     {

@@ -76,6 +76,23 @@ qks_matrix_copy (const QksMatrix *matrix)
 }
 
 /**
+ * qks_matrix_free_array:
+ * @matrices: (nullable) (transfer full): @n matrices, each possibly %NULL
+ *
+ * Frees the matrices and the array that holds them.
+ */
+void
+qks_matrix_free_array (QksMatrix **matrices,
+                       gsize       n)
+{
+  if (matrices == NULL)
+    return;
+  for (gsize i = 0; i < n; i++)
+    qks_matrix_free (matrices[i]);
+  g_free (matrices);
+}
+
+/**
  * qks_matrix_copy_into:
  * @dest: a matrix of @src's shape
  *

@@ -50,6 +50,8 @@ QksMatrix *qks_matrix_new_gaussian           (gsize               rows,
                                               double              stddev,
                                               QksRng             *rng);
 QksMatrix *qks_matrix_copy                   (const QksMatrix    *matrix);
+void       qks_matrix_free_array             (QksMatrix         **matrices,
+                                              gsize               n);
 void       qks_matrix_copy_into              (QksMatrix          *dest,
                                               const QksMatrix    *src);
 gboolean   qks_matrix_equal                  (const QksMatrix    *a,

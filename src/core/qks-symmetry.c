@@ -88,8 +88,8 @@ qks_symmetric_energy_fraction (const QksMatrix  *left,
   g_autoptr(QksMatrix) ll = NULL;
   g_autoptr(QksMatrix) rr = NULL;
 
-  if (!check_widths (left, transpose_left, right, transpose_right, error) ||
-      (ll = factor_product (left, transpose_left, left, transpose_left, error)) == NULL ||
+  /* qks_symmetric_energy_with_norm() checks the widths. */
+  if ((ll = factor_product (left, transpose_left, left, transpose_left, error)) == NULL ||
       (rr = factor_product (right, transpose_right, right, transpose_right, error)) == NULL)
     return FALSE;
 
